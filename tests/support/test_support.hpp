@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+//
+// Helpers shared by the tests: temporary directories, the real exports of ../shared/data/real,
+// running the CLI, and a readable assertion for `Status`.
+
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "bulkscore/status.hpp"
+
+namespace bulkscore::testing {
+
+/// A fresh directory under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+public:
+    TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir();
+
+    const std::filesystem::path& path() const noexcept { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// Writes `contents` to `path` byte for byte.
+void write_file(const std::filesystem::path& path, const std::string& contents);
+
+/// The whole file as a string.
+std::string read_file(const std::filesystem::path& path);
+
+/// The folder of real exports (`../shared/data/real` beside the repository, or the folder named
+/// by `BULKSCORE_REAL_DATA`), or `std::nullopt` when it is absent; tests then skip with a
+/// printed reason.
+std::optional<std::filesystem::path> real_data_dir();
+
+/// What a child process did.
+struct ProcessResult {
+    int exit_code = -1;  ///< The exit status, or 128 + signal number when killed by a signal.
+    std::string out;
+    std::string err;
+};
+
+/// Runs the built `bulkscore` executable with `arguments` (no shell involved), capturing its
+/// standard output and error.
+ProcessResult run_cli(const std::vector<std::string>& arguments);
+
+}  // namespace bulkscore::testing
+
+/// Requires an ok `Status` or `Result`, printing its message otherwise.
+#define REQUIRE_OK(expr)                                \
+    do {                                                \
+        const auto& require_ok_value_ = (expr);         \
+        INFO(require_ok_value_.status().to_string());   \
+        REQUIRE(require_ok_value_.ok());                \
+    } while (false)
