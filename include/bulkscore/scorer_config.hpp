@@ -43,7 +43,8 @@ Result<CtrCurvePreset> find_ctr_curve_preset(std::string_view name);
 /// The configuration of `OpportunityScorer`; the defaults are SCORING.md's.
 struct ScorerConfig {
     /// Expected CTR by average position: positions strictly increasing from 1, rates
-    /// non-increasing in [0, 1]. Beyond the last point the expected CTR is 0.
+    /// non-increasing in [0, 1]. Beyond the last point the expected CTR is 0. Empty in a
+    /// value-initialised config (which therefore does not validate): start from `defaults()`.
     std::vector<CurvePoint> ctr_curve;
 
     /// The preset `ctr_curve` came from, or `"custom"`; informational.
@@ -68,6 +69,10 @@ struct ScorerConfig {
 
     /// Ok, or `invalid_argument` naming the first setting that is wrong and why.
     Status validate() const;
+
+    /// Equal when both score every node the same way: every setting compares equal except the
+    /// informational `ctr_curve_name`. Numbers compare exactly.
+    friend bool operator==(const ScorerConfig& a, const ScorerConfig& b) noexcept;
 };
 
 /// Reads a configuration file (JSON). Keys left out keep their defaults; unknown keys are errors

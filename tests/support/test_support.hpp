@@ -53,12 +53,21 @@ struct ProcessResult {
 /// standard output and error.
 ProcessResult run_cli(const std::vector<std::string>& arguments);
 
+/// The status of a `Status` (itself) or of a `Result`, for `REQUIRE_OK`.
+inline const Status& status_of(const Status& status) noexcept {
+    return status;
+}
+template <class T>
+Status status_of(const Result<T>& result) {
+    return result.status();
+}
+
 }  // namespace bulkscore::testing
 
 /// Requires an ok `Status` or `Result`, printing its message otherwise.
-#define REQUIRE_OK(expr)                                \
-    do {                                                \
-        const auto& require_ok_value_ = (expr);         \
-        INFO(require_ok_value_.status().to_string());   \
-        REQUIRE(require_ok_value_.ok());                \
+#define REQUIRE_OK(expr)                                                      \
+    do {                                                                      \
+        const auto& require_ok_value_ = (expr);                               \
+        INFO(::bulkscore::testing::status_of(require_ok_value_).to_string()); \
+        REQUIRE(require_ok_value_.ok());                                      \
     } while (false)

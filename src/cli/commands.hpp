@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+//
+// The `bulkscore` subcommands. `main` parses the command line (CLI11) into these argument
+// structs and calls one `run_*` function, whose return value is the process's exit status:
+// 0 finished, 1 failed, 2 usage or configuration error, 130 cancelled by SIGINT.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace bulkscore::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitCancelled = 130;
+
+struct ScoreArgs {
+    std::string input;
+    std::string db;      ///< `--db PATH`; empty when `--out` is used.
+    std::string out;     ///< `--out FILE`; empty when `--db` is used.
+    std::string format = "auto";
+    std::string json_rows_key;
+    std::string job;     ///< Empty: derived from the input path.
+    std::size_t batch_size = 1000;
+    std::size_t workers = 0;
+    std::size_t in_flight = 5;
+    std::size_t async_in_flight = 64;
+    std::string progress = "auto";  ///< auto|bar|json|none
+    bool restart = false;
+    std::string config;  ///< `--config FILE`; empty for the defaults.
+    bool no_count = false;
+};
+
+struct TopArgs {
+    std::string db;
+    std::size_t limit = 20;
+    std::string action;  ///< Empty: every action.
+    std::string job;     ///< Empty: every job.
+    std::string format = "table";  ///< table|csv|json
+};
+
+struct StatusArgs {
+    std::string db;
+    std::string job;  ///< Empty: every job.
+};
+
+struct GenerateArgs {
+    std::uint64_t pages = 0;
+    std::string out;
+    std::uint64_t seed = 1;
+};
+
+int run_score(const ScoreArgs& args);
+int run_top(const TopArgs& args);
+int run_status(const StatusArgs& args);
+int run_generate(const GenerateArgs& args);
+
+}  // namespace bulkscore::cli

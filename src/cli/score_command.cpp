@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+//
+// `bulkscore score`: opens the input, the scorer configuration and the store, runs the engine
+// with a progress display and SIGINT handling, and reports how the job ended.
+//
+// Human messages go to stderr, so that stdout carries nothing but `--progress json` events.
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bulkscore/bulk_scorer.hpp"
+#include "bulkscore/file_checkpoint_store.hpp"
+#include "bulkscore/file_sink.hpp"
+#include "bulkscore/node_source.hpp"
+#include "bulkscore/opportunity_scorer.hpp"
+#include "bulkscore/scorer.hpp"
+#include "bulkscore/scorer_config.hpp"
+#include "bulkscore/sqlite_store.hpp"
+
+#include "cli/commands.hpp"
+#include "cli/progress_display.hpp"
+#include "cli/signals.hpp"
+
+namespace bulkscore::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+template <class... Args>
+void say(fmt::format_string<Args...> format, Args&&... args) {
+    fmt::print(stderr, "bulkscore: {}\n", fmt::format(format, std::forward<Args>(args)...));
+    std::fflush(stderr);
+}
+
+// The exit status for a status that stopped the command before the run.
+int usage_or_failure(const Status& status) {
+    say("error: {}", status.message());
+    switch (status.code()) {
+        case StatusCode::kInvalidArgument:
+        case StatusCode::kNotFound:
+        case StatusCode::kFailedPrecondition:
+        case StatusCode::kDataLoss:
+            return kExitUsage;
+        default:
+            return kExitFailed;
+    }
+}
+
+// Quotes `word` for a POSIX shell when it holds anything but plainly safe characters.
+std::string shell_quote(std::string_view word) {
+    const bool safe = !word.empty() && word.find_first_not_of(
+                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789_-./:=,+@%") == std::string_view::npos;
+    if (safe) {
+        return std::string(word);
+    }
+    std::string quoted = "'";
+    for (const char c : word) {
+        if (c == '\'') {
+            quoted += "'\\''";
+        } else {
+            quoted.push_back(c);
+        }
+    }
+    quoted.push_back('\'');
+    return quoted;
+}
+
+// The command that continues this job: what decides the job's identity and its scoring, and
+// never `--restart` (which would throw the finished part away).
+std::string resume_command(const ScoreArgs& args) {
+    std::string command = "bulkscore score " + shell_quote(args.input);
+    const auto add = [&](std::string_view flag, const std::string& value) {
+        if (!value.empty()) {
+            command += fmt::format(" {} {}", flag, shell_quote(value));
+        }
+    };
+    add("--db", args.db);
+    add("--out", args.out);
+    if (args.format != "auto") {
+        add("--format", args.format);
+    }
+    add("--rows-key", args.json_rows_key);
+    add("--job", args.job);
+    add("--config", args.config);
+    return command;
+}
+
+std::string job_name(const ScoreArgs& args) {
+    if (!args.job.empty()) {
+        return args.job;
+    }
+    std::string stem = fs::path(args.input).stem().string();
+    return stem.empty() ? std::string("job") : stem;
+}
+
+Result<OpportunityScorer> make_scorer(const ScoreArgs& args) {
+    if (args.config.empty()) {
+        return OpportunityScorer();
+    }
+    Result<ScorerConfig> config = load_scorer_config(args.config);
+    if (!config.ok()) {
+        return config.status();
+    }
+    return OpportunityScorer::create(std::move(config).value());
+}
+
+// The sink and checkpoint store of the run: one SQLite store, or a file sink beside its
+// checkpoint file.
+struct Store {
+    std::unique_ptr<SqliteStore> sqlite;
+    std::unique_ptr<FileSink> file;
+    std::unique_ptr<FileCheckpointStore> file_checkpoints;
+
+    ResultSink& sink() { return sqlite ? static_cast<ResultSink&>(*sqlite) : *file; }
+    CheckpointStore& checkpoints() {
+        return sqlite ? static_cast<CheckpointStore&>(*sqlite) : *file_checkpoints;
+    }
+};
+
+Result<Store> open_store(const ScoreArgs& args, const std::string& job) {
+    Store store;
+    if (!args.db.empty()) {
+        Result<std::unique_ptr<SqliteStore>> sqlite = SqliteStore::open(args.db, job);
+        if (!sqlite.ok()) {
+            return sqlite.status();
+        }
+        store.sqlite = std::move(sqlite).value();
+        return store;
+    }
+    std::error_code error;
+    if (fs::equivalent(args.input, args.out, error)) {
+        return invalid_argument_error(fmt::format(
+            "--out {} is the input file itself; name another file for the results", args.out));
+    }
+    Result<std::unique_ptr<FileSink>> file = FileSink::open(args.out, job);
+    if (!file.ok()) {
+        return file.status();
+    }
+    store.file = std::move(file).value();
+    store.file_checkpoints =
+        std::make_unique<FileCheckpointStore>(FileCheckpointStore::path_for(args.out));
+    return store;
+}
+
+BulkScorerOptions engine_options(const ScoreArgs& args) {
+    BulkScorerOptions options;
+    options.batch_size = args.batch_size;
+    options.worker_threads = args.workers;
+    options.batches_in_flight = args.in_flight;
+    options.async_nodes_in_flight = args.async_in_flight;
+    options.count_total = !args.no_count;
+    return options;
+}
+
+std::string where_results_are(const ScoreArgs& args, const std::string& job) {
+    if (!args.db.empty()) {
+        return fmt::format("results in {} (job '{}'); see the best with: bulkscore top --db {}",
+                           args.db, job, shell_quote(args.db));
+    }
+    return fmt::format("results in {}, rejections in {}", args.out,
+                       FileSink::rejections_path(args.out).string());
+}
+
+std::string of_total(std::uint64_t total) {
+    return total > 0 ? fmt::format(" of {}", group_thousands(total)) : std::string();
+}
+
+int report(const ScoreArgs& args, const std::string& job, const RunSummary& summary) {
+    const std::uint64_t done = summary.scored + summary.rejected;
+    if (summary.already_finished) {
+        say("job '{}' already finished: {} scored, {} rejected; use --restart to score it again",
+            job, group_thousands(summary.scored), group_thousands(summary.rejected));
+        return kExitOk;
+    }
+    switch (summary.state) {
+        case JobState::kFinished: {
+            const std::uint64_t this_run = done - std::min(done, summary.resumed_from);
+            const double rate =
+                summary.elapsed_s > 0 ? static_cast<double>(this_run) / summary.elapsed_s : 0;
+            say("job '{}' finished: {} records ({} scored, {} rejected) in {} at {}/s; {}", job,
+                group_thousands(done), group_thousands(summary.scored),
+                group_thousands(summary.rejected), format_duration(summary.elapsed_s),
+                group_thousands(static_cast<std::uint64_t>(rate)), where_results_are(args, job));
+            return kExitOk;
+        }
+        case JobState::kCancelled:
+            say("job '{}' interrupted: {}{} records saved; resume with:\n  {}", job,
+                group_thousands(done), of_total(summary.total), resume_command(args));
+            return kExitCancelled;
+        default:
+            say("job '{}' failed: {}\n  {}{} records are saved; fix the cause and resume with:\n"
+                "  {}",
+                job, summary.error.message(), group_thousands(done), of_total(summary.total),
+                resume_command(args));
+            return kExitFailed;
+    }
+}
+
+// Reads the job's checkpoint before the run, only to say up front that the run resumes.
+std::optional<Checkpoint> resumable_checkpoint(CheckpointStore& store,
+                                               const std::string& job,
+                                               bool restart) {
+    if (restart) {
+        return std::nullopt;
+    }
+    Result<std::optional<Checkpoint>> loaded = store.load(job);
+    if (!loaded.ok() || !loaded->has_value() || (*loaded)->state == JobState::kFinished) {
+        return std::nullopt;  // The engine loads it again and reports any problem itself.
+    }
+    return std::move(loaded).value();
+}
+
+}  // namespace
+
+int run_score(const ScoreArgs& args) {
+    Result<InputFormat> format = parse_input_format(args.format);
+    if (!format.ok()) {
+        return usage_or_failure(format.status());
+    }
+    SourceOptions source_options;
+    source_options.path = args.input;
+    source_options.format = *format;
+    source_options.json_rows_key = args.json_rows_key;
+    Result<std::unique_ptr<NodeSource>> source = open_source(source_options);
+    if (!source.ok()) {
+        return usage_or_failure(source.status());
+    }
+    Result<OpportunityScorer> scorer = make_scorer(args);
+    if (!scorer.ok()) {
+        return usage_or_failure(scorer.status());
+    }
+    const OpportunityScoring scoring(std::move(scorer).value());
+    Result<std::string> fingerprint = fingerprint_file(args.input);
+    if (!fingerprint.ok()) {
+        return usage_or_failure(fingerprint.status());
+    }
+    const BulkScorerOptions options = engine_options(args);
+    if (Status valid = options.validate(); !valid.ok()) {
+        return usage_or_failure(valid);
+    }
+    const std::string job = job_name(args);
+    Result<Store> store = open_store(args, job);
+    if (!store.ok()) {
+        return usage_or_failure(store.status());
+    }
+    std::unique_ptr<ProgressDisplay> display = make_progress_display(args.progress);
+    if (!display) {
+        return usage_or_failure(invalid_argument_error(
+            fmt::format("--progress {} is not one of auto, bar, json, none", args.progress)));
+    }
+
+    const std::optional<Checkpoint> resuming =
+        resumable_checkpoint(store->checkpoints(), job, args.restart);
+    BulkScorer engine(**source, scoring, store->sink(), store->checkpoints(), options);
+    const auto connection = engine.on_progress([&](const ProgressEvent& event) {
+        // The started event comes once the engine has accepted the checkpoint.
+        if (event.phase == ProgressPhase::kStarted && resuming) {
+            say("resuming job '{}' at record {}{}", job,
+                group_thousands(resuming->position.ordinal), of_total(event.total));
+        }
+        display->show(event);
+    });
+    Result<std::unique_ptr<InterruptWatcher>> watcher =
+        InterruptWatcher::start([&engine] { engine.cancel(); });
+    if (!watcher.ok()) {
+        return usage_or_failure(watcher.status());
+    }
+
+    JobSpec spec;
+    spec.job = job;
+    spec.input = args.input;
+    spec.input_fingerprint = std::move(fingerprint).value();
+    spec.restart = args.restart;
+    Result<RunSummary> summary = engine.run(spec);
+    display->finish();
+    watcher->reset();
+    if (!summary.ok()) {
+        return usage_or_failure(summary.status());
+    }
+    return report(args, job, *summary);
+}
+
+}  // namespace bulkscore::cli

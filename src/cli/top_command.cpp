@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+//
+// `bulkscore top`: the best-scoring pages of a SQLite database, as an aligned table (with the
+// components that contributed most to each score), as CSV with the `scores` columns, or as a
+// JSON array.
+//
+// Thread safety: runs on the main thread only.
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include "bulkscore/score_result.hpp"
+#include "bulkscore/scorer_config.hpp"
+#include "bulkscore/sqlite_store.hpp"
+
+#include "cli/commands.hpp"
+
+namespace bulkscore::cli {
+namespace {
+
+constexpr std::array kActions = {Action::kFixCtr, Action::kPushToTop,  Action::kRefresh,
+                                 Action::kExpand, Action::kBuildLinks, Action::kMonitor};
+
+// Missing or foreign databases and bad arguments are the user's to fix (2); a busy or broken
+// database is a failure (1).
+int exit_code_for(const Status& status) {
+    switch (status.code()) {
+        case StatusCode::kNotFound:
+        case StatusCode::kInvalidArgument:
+        case StatusCode::kFailedPrecondition:
+            return kExitUsage;
+        default:
+            return kExitFailed;
+    }
+}
+
+std::string action_names() {
+    std::string names;
+    for (Action action : kActions) {
+        names += names.empty() ? "" : ", ";
+        names += to_string(action);
+    }
+    return names;
+}
+
+struct Contribution {
+    std::string_view name;
+    double points = 0;  ///< Share of the 0-100 score.
+};
+
+// Each component's share of the score under the default weights (SCORING.md: score =
+// 100 * sum(w * c) / sum(w)), largest first.
+std::array<Contribution, 9> contributions(const Components& c) {
+    static const Components w = ScorerConfig::defaults().weights;
+    const double sum = w.upside + w.striking + w.ctr_gap + w.demand + w.decay + w.ease +
+                       w.staleness + w.thinness + w.link_need;
+    const double scale = sum > 0 ? 100.0 / sum : 0.0;
+    std::array<Contribution, 9> parts = {{
+        {"upside", w.upside * c.upside * scale},
+        {"striking", w.striking * c.striking * scale},
+        {"ctr_gap", w.ctr_gap * c.ctr_gap * scale},
+        {"demand", w.demand * c.demand * scale},
+        {"decay", w.decay * c.decay * scale},
+        {"ease", w.ease * c.ease * scale},
+        {"staleness", w.staleness * c.staleness * scale},
+        {"thinness", w.thinness * c.thinness * scale},
+        {"link_need", w.link_need * c.link_need * scale},
+    }};
+    std::stable_sort(parts.begin(), parts.end(), [](const Contribution& a, const Contribution& b) {
+        return a.points > b.points;
+    });
+    return parts;
+}
+
+// "upside 21.3, striking 15.0, ease 8.1": the three largest shares that show at one decimal.
+std::string top_components(const Components& components) {
+    std::string text;
+    int shown = 0;
+    for (const Contribution& part : contributions(components)) {
+        if (shown == 3 || part.points < 0.05) {
+            break;
+        }
+        text += fmt::format("{}{} {:.1f}", shown == 0 ? "" : ", ", part.name, part.points);
+        ++shown;
+    }
+    return text.empty() ? "-" : text;
+}
+
+void print_table(const std::vector<StoredScore>& rows) {
+    std::vector<std::string> parts;
+    std::size_t action_width = 6;
+    std::size_t parts_width = 14;
+    for (const StoredScore& row : rows) {
+        parts.push_back(top_components(row.components));
+        action_width = std::max(action_width, to_string(row.action).size());
+        parts_width = std::max(parts_width, parts.back().size());
+    }
+    fmt::print("{:>4}  {:>5}  {:<{}}  {:>10}  {:<{}}  {}\n", "rank", "score", "action",
+               action_width, "potential", "top components", parts_width, "url");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const StoredScore& row = rows[i];
+        fmt::print("{:>4}  {:>5.1f}  {:<{}}  {:>10.1f}  {:<{}}  {}\n", i + 1, row.score,
+                   to_string(row.action), action_width, row.potential_clicks, parts[i], parts_width,
+                   row.url.empty() ? row.id : row.url);
+    }
+}
+
+// RFC 4180: quoted only when needed, quotes doubled.
+std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+        return std::string(text);
+    }
+    std::string quoted = "\"";
+    for (char c : text) {
+        quoted += c;
+        if (c == '"') {
+            quoted += '"';
+        }
+    }
+    quoted += '"';
+    return quoted;
+}
+
+void print_csv(const std::vector<StoredScore>& rows) {
+    fmt::print(
+        "id,url,score,potential_clicks,action,upside,striking,ctr_gap,demand,decay,ease,"
+        "staleness,thinness,link_need,scorer_version,job\n");
+    for (const StoredScore& row : rows) {
+        const Components& c = row.components;
+        // `{}` prints the shortest text that reads back as the same double.
+        fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(row.id),
+                   csv_field(row.url), row.score, row.potential_clicks, to_string(row.action),
+                   c.upside, c.striking, c.ctr_gap, c.demand, c.decay, c.ease, c.staleness,
+                   c.thinness, c.link_need, csv_field(row.scorer_version), csv_field(row.job));
+    }
+}
+
+void print_json(const std::vector<StoredScore>& rows) {
+    boost::json::array array;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const StoredScore& row = rows[i];
+        const Components& c = row.components;
+        array.push_back(boost::json::object{
+            {"rank", i + 1},
+            {"id", row.id},
+            {"url", row.url},
+            {"score", row.score},
+            {"potential_clicks", row.potential_clicks},
+            {"action", to_string(row.action)},
+            {"upside", c.upside},
+            {"striking", c.striking},
+            {"ctr_gap", c.ctr_gap},
+            {"demand", c.demand},
+            {"decay", c.decay},
+            {"ease", c.ease},
+            {"staleness", c.staleness},
+            {"thinness", c.thinness},
+            {"link_need", c.link_need},
+            {"scorer_version", row.scorer_version},
+            {"job", row.job},
+        });
+    }
+    fmt::print("{}\n", boost::json::serialize(array));
+}
+
+// Checks that `job` exists, so that a typo is an error rather than an empty list.
+int check_job(const TopArgs& args) {
+    auto jobs = read_jobs(args.db);
+    if (!jobs.ok()) {
+        fmt::print(stderr, "bulkscore top: {}\n", jobs.status().message());
+        return exit_code_for(jobs.status());
+    }
+    std::string names;
+    for (const Checkpoint& checkpoint : *jobs) {
+        if (checkpoint.job == args.job) {
+            return kExitOk;
+        }
+        names += names.empty() ? "" : ", ";
+        names += checkpoint.job;
+    }
+    fmt::print(stderr, "bulkscore top: no job \"{}\" in {}; its jobs: {}\n", args.job, args.db,
+               names.empty() ? "none" : names);
+    return kExitUsage;
+}
+
+}  // namespace
+
+int run_top(const TopArgs& args) {
+    if (args.format != "table" && args.format != "csv" && args.format != "json") {
+        fmt::print(stderr, "bulkscore top: unknown --format \"{}\"; use table, csv or json\n",
+                   args.format);
+        return kExitUsage;
+    }
+    TopQuery query;
+    query.limit = args.limit;
+    if (!args.action.empty()) {
+        query.action = parse_action(args.action);
+        if (!query.action) {
+            fmt::print(stderr, "bulkscore top: unknown --action \"{}\"; use one of: {}\n",
+                       args.action, action_names());
+            return kExitUsage;
+        }
+    }
+    if (!args.job.empty()) {
+        if (const int code = check_job(args); code != kExitOk) {
+            return code;
+        }
+        query.job = args.job;
+    }
+
+    auto rows = read_top_scores(args.db, query);
+    if (!rows.ok()) {
+        fmt::print(stderr, "bulkscore top: {}\n", rows.status().message());
+        return exit_code_for(rows.status());
+    }
+    if (args.format == "csv") {
+        print_csv(*rows);
+    } else if (args.format == "json") {
+        print_json(*rows);
+    } else if (rows->empty()) {
+        fmt::print(stderr, "bulkscore top: no scores in {}{}\n", args.db,
+                   args.action.empty() ? "" : " with action " + args.action);
+    } else {
+        print_table(*rows);
+    }
+    return kExitOk;
+}
+
+}  // namespace bulkscore::cli
