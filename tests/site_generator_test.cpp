@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sources/source_factories.hpp"
 #include "support/test_support.hpp"
 
 namespace bulkscore {
@@ -172,6 +173,39 @@ TEST_CASE("SiteGenerator: a seeked source produces the same pages and counts exa
     }
     CHECK(source->position().ordinal == 740);
     CHECK_FALSE(source->seek({1001, 0, 0}).ok());
+}
+
+TEST_CASE("SiteGenerator: the native CSV source reads the file back without rejections",
+          "[generator]") {
+    TempDir dir;
+    const SiteGeneratorOptions options{2500, 5};
+    REQUIRE_OK(write_site_csv(dir / "site.csv", options));
+    const std::vector<Page> pages = generate(options);
+    SourceOptions source_options;
+    source_options.path = dir / "site.csv";
+    source_options.format = InputFormat::kCsv;
+    Result<std::unique_ptr<NodeSource>> source = detail::open_csv_source(source_options);
+    REQUIRE_OK(source);
+    CHECK((*source)->count_records().value() == pages.size());
+    NodeBatch batch;
+    std::size_t next = 0;
+    while (true) {
+        REQUIRE_OK((*source)->read(batch, 700));
+        if (batch.record_count == 0) {
+            break;
+        }
+        REQUIRE(batch.rejections.empty());
+        for (const Node& node : batch.nodes) {
+            REQUIRE(next < pages.size());
+            CHECK(node.id == pages[next].id);
+            CHECK(node.impressions == pages[next].node.impressions);
+            CHECK(node.position == pages[next].node.position);
+            CHECK(node.difficulty == pages[next].node.difficulty);
+            CHECK(node.line == next + 2);
+            ++next;
+        }
+    }
+    CHECK(next == pages.size());
 }
 
 TEST_CASE("SiteGenerator: an unwritable path is an error naming it", "[generator]") {
