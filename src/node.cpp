@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
 
+#include "bulkscore/node.hpp"
+
 #include <array>
 #include <cmath>
-
-#include "bulkscore/node.hpp"
 
 namespace bulkscore {
 
 std::string_view field_name(Field field) noexcept {
     static constexpr std::array<std::string_view, kFieldCount> kNames = {
-        "id",         "url",        "impressions", "clicks",  "position",         "search_volume",
-        "difficulty", "prev_clicks", "word_count", "inlinks", "days_since_update"};
+        "id",         "url",         "impressions", "clicks",  "position",         "search_volume",
+        "difficulty", "prev_clicks", "word_count",  "inlinks", "days_since_update"};
     return kNames[static_cast<std::size_t>(field)];
 }
 
@@ -45,7 +45,8 @@ std::optional<Violation> check_node(const Node& node) noexcept {
     // Either not ranking (+infinity, allowed only without impressions) or an average >= 1.
     // NaN fails both comparisons and lands here too.
     const bool not_ranking = node.position == kNotRanking;
-    if (not_ranking ? node.impressions > 0 : !(node.position >= 1 && std::isfinite(node.position))) {
+    if (not_ranking ? node.impressions > 0
+                    : !(node.position >= 1 && std::isfinite(node.position))) {
         return Violation{RejectReason::kBadPosition, Field::kPosition};
     }
     if (node.difficulty && !(*node.difficulty >= 0 && *node.difficulty <= 100)) {

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 
+#include "bulkscore/rejection.hpp"
+
 #include <array>
 #include <utility>
 
 #include <fmt/format.h>
 
-#include "bulkscore/rejection.hpp"
 #include "bulkscore/score_result.hpp"
 
 namespace bulkscore {
@@ -56,13 +57,17 @@ std::optional<Enum> value_of(const std::array<std::pair<Enum, std::string_view>,
 
 }  // namespace
 
-std::string_view to_string(RejectReason reason) noexcept { return name_of(kReasonNames, reason); }
+std::string_view to_string(RejectReason reason) noexcept {
+    return name_of(kReasonNames, reason);
+}
 
 std::optional<RejectReason> parse_reject_reason(std::string_view text) noexcept {
     return value_of(kReasonNames, text);
 }
 
-std::string_view to_string(Action action) noexcept { return name_of(kActionNames, action); }
+std::string_view to_string(Action action) noexcept {
+    return name_of(kActionNames, action);
+}
 
 std::optional<Action> parse_action(std::string_view text) noexcept {
     return value_of(kActionNames, text);
@@ -83,8 +88,7 @@ std::string render_message(const Rejection& rejection) {
             return fmt::format("{} \"{}\" is not a number; write a plain number such as 12 or 3.5",
                                field, value);
         case RejectReason::kNegative:
-            return fmt::format("{} is {}; it counts something and must be 0 or more", field,
-                               value);
+            return fmt::format("{} is {}; it counts something and must be 0 or more", field, value);
         case RejectReason::kClicksExceedImpressions:
             return fmt::format("{} is {}, more than the impressions; check the export's columns",
                                field, value);
@@ -95,15 +99,16 @@ std::string render_message(const Rejection& rejection) {
                     "or more is required",
                     field);
             }
-            return fmt::format("{} is {}; an average position is 1 or more (0 or empty only "
-                               "without impressions)",
-                               field, value);
+            return fmt::format(
+                "{} is {}; an average position is 1 or more (0 or empty only "
+                "without impressions)",
+                field, value);
         case RejectReason::kBadDifficulty:
             return fmt::format("{} is {}; keyword difficulty must lie between 0 and 100", field,
                                value);
         case RejectReason::kNotAPage:
-            return fmt::format("{} is \"{}\": not an HTML page answering 200, so not scored",
-                               field, value);
+            return fmt::format("{} is \"{}\": not an HTML page answering 200, so not scored", field,
+                               value);
         case RejectReason::kRetriesExhausted:
             return fmt::format("the scorer kept failing: {}", value);
     }

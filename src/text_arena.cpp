@@ -22,9 +22,9 @@ std::string_view TextArena::store(std::string_view text) {
     }
     if (current_ == chunks_.size() || chunks_[current_].size - used_ < text.size()) {
         const std::size_t size = std::max(kChunkBytes, text.size());
-        chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(
-                                             std::min(current_, chunks_.size())),
-                       Chunk{std::make_unique<char[]>(size), size});
+        chunks_.insert(
+            chunks_.begin() + static_cast<std::ptrdiff_t>(std::min(current_, chunks_.size())),
+            Chunk{std::make_unique<char[]>(size), size});
         used_ = 0;
     }
     char* destination = chunks_[current_].data.get() + used_;

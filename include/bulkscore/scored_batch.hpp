@@ -16,11 +16,11 @@
 namespace bulkscore {
 
 struct ScoredBatch {
-    std::vector<ScoreResult> results;    ///< Ascending `ordinal`.
-    std::vector<Rejection> rejections;   ///< Ascending `ordinal`.
-    std::uint64_t first_ordinal = 0;     ///< Ordinal of the batch's first record.
-    std::uint64_t record_count = 0;      ///< `results.size() + rejections.size()`.
-    SourcePosition end;                  ///< The source's position after the batch.
+    std::vector<ScoreResult> results;   ///< Ascending `ordinal`.
+    std::vector<Rejection> rejections;  ///< Ascending `ordinal`.
+    std::uint64_t first_ordinal = 0;    ///< Ordinal of the batch's first record.
+    std::uint64_t record_count = 0;     ///< `results.size() + rejections.size()`.
+    SourcePosition end;                 ///< The source's position after the batch.
 
     /// Empties the batch and keeps its capacity.
     void clear() noexcept {

@@ -68,7 +68,9 @@ private:
     std::unique_ptr<Rep> rep_;
 };
 
-inline Status ok_status() noexcept { return Status(); }
+inline Status ok_status() noexcept {
+    return Status();
+}
 Status invalid_argument_error(std::string message);
 Status not_found_error(std::string message);
 Status unavailable_error(std::string message);
@@ -82,7 +84,7 @@ Status internal_error(std::string message);
 template <class T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : state_(std::in_place_index<1>, std::move(value)) {}  // NOLINT: implicit
+    Result(T value) : state_(std::in_place_index<1>, std::move(value)) {}        // NOLINT: implicit
     Result(Status status) : state_(std::in_place_index<0>, std::move(status)) {  // NOLINT
         assert(!std::get<0>(state_).ok() && "a Result holding no value needs a failure");
     }
@@ -109,9 +111,9 @@ private:
 }  // namespace bulkscore
 
 /// Returns early from the enclosing function when `expr` yields a failed `Status`.
-#define BULKSCORE_RETURN_IF_ERROR(expr)                    \
-    do {                                                   \
+#define BULKSCORE_RETURN_IF_ERROR(expr)                            \
+    do {                                                           \
         if (::bulkscore::Status status_ = (expr); !status_.ok()) { \
-            return status_;                                \
-        }                                                  \
+            return status_;                                        \
+        }                                                          \
     } while (false)

@@ -19,21 +19,21 @@ constexpr std::size_t kMaxDetailBytes = 120;
 // person would write, and is rejected as such.
 constexpr std::size_t kMaxNumberBytes = 64;
 
-bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+bool is_blank(char c) noexcept {
+    return c == ' ' || c == '\t';
+}
 
 // Copies `text` into `buffer` with decimal commas turned into points, when the style asks.
-std::optional<std::string_view> normalise_decimal(std::string_view text,
-                                                  DecimalStyle style,
-                                                  std::array<char, kMaxNumberBytes>& buffer) noexcept {
+std::optional<std::string_view> normalise_decimal(
+    std::string_view text, DecimalStyle style, std::array<char, kMaxNumberBytes>& buffer) noexcept {
     if (style == DecimalStyle::kPoint) {
         return text;
     }
     if (text.size() > buffer.size()) {
         return std::nullopt;
     }
-    std::transform(text.begin(), text.end(), buffer.begin(), [](char c) {
-        return c == ',' ? '.' : c;
-    });
+    std::transform(text.begin(), text.end(), buffer.begin(),
+                   [](char c) { return c == ',' ? '.' : c; });
     return std::string_view(buffer.data(), text.size());
 }
 
@@ -94,13 +94,13 @@ std::string_view shown_value(const FieldInput& field, std::array<char, 32>& buff
         case FieldInput::Kind::kText:
             return field.text;
         case FieldInput::Kind::kInteger: {
-            const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(),
-                                              field.integer);
+            const auto result =
+                std::to_chars(buffer.data(), buffer.data() + buffer.size(), field.integer);
             return {buffer.data(), static_cast<std::size_t>(result.ptr - buffer.data())};
         }
         case FieldInput::Kind::kReal: {
-            const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(),
-                                              field.real);
+            const auto result =
+                std::to_chars(buffer.data(), buffer.data() + buffer.size(), field.real);
             return {buffer.data(), static_cast<std::size_t>(result.ptr - buffer.data())};
         }
         case FieldInput::Kind::kMissing:
@@ -156,8 +156,7 @@ bool parse_real(std::string_view text, DecimalStyle style, double& out) noexcept
         return false;
     }
     const char* end = normalised->data() + normalised->size();
-    const auto result = std::from_chars(normalised->data(), end, out,
-                                        std::chars_format::general);
+    const auto result = std::from_chars(normalised->data(), end, out, std::chars_format::general);
     return result.ec == std::errc() && result.ptr == end && std::isfinite(out);
 }
 
@@ -184,8 +183,8 @@ void assemble_record(const RecordInput& record, DecimalStyle style, NodeBatch& b
     node.line = record.line;
 
     const FieldInput& id_field = record[Field::kId];
-    const std::string_view id = id_field.kind == FieldInput::Kind::kText ? id_field.text
-                                                                          : std::string_view();
+    const std::string_view id =
+        id_field.kind == FieldInput::Kind::kText ? id_field.text : std::string_view();
     std::array<char, 32> number_text{};
     auto reject = [&](Field field, RejectReason reason) {
         append_rejection(batch, record.ordinal, record.line, id, column_of(record, field), reason,
@@ -234,8 +233,8 @@ void assemble_record(const RecordInput& record, DecimalStyle style, NodeBatch& b
             break;
     }
     for (const auto& [field, slot] :
-         {std::pair{Field::kPrevClicks, &node.prev_clicks}, std::pair{Field::kWordCount, &node.word_count},
-          std::pair{Field::kInlinks, &node.inlinks},
+         {std::pair{Field::kPrevClicks, &node.prev_clicks},
+          std::pair{Field::kWordCount, &node.word_count}, std::pair{Field::kInlinks, &node.inlinks},
           std::pair{Field::kDaysSinceUpdate, &node.days_since_update}}) {
         if (!integer_field(field, *slot)) {
             return reject(field, RejectReason::kBadNumber);
@@ -263,8 +262,8 @@ void assemble_record(const RecordInput& record, DecimalStyle style, NodeBatch& b
 
     node.id = id;
     const FieldInput& url_field = record[Field::kUrl];
-    const std::string_view url = url_field.kind == FieldInput::Kind::kText ? url_field.text
-                                                                           : std::string_view();
+    const std::string_view url =
+        url_field.kind == FieldInput::Kind::kText ? url_field.text : std::string_view();
     if (const std::optional<Violation> violation = check_node(node)) {
         return reject(violation->field, violation->reason);
     }

@@ -2,16 +2,16 @@
 
 #include "support/test_support.hpp"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <array>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <thread>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace bulkscore::testing {
 
@@ -53,8 +53,8 @@ std::optional<std::filesystem::path> real_data_dir() {
             return std::filesystem::path(configured);
         }
     }
-    const auto beside = std::filesystem::path(BULKSCORE_SOURCE_DIR) / ".." / "shared" / "data" /
-                        "real";
+    const auto beside =
+        std::filesystem::path(BULKSCORE_SOURCE_DIR) / ".." / "shared" / "data" / "real";
     if (std::filesystem::is_directory(beside)) {
         return std::filesystem::canonical(beside);
     }
