@@ -23,6 +23,7 @@
 
 #include "bulkscore/range_source.hpp"
 
+#include "engine/random_access_source.hpp"
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -323,23 +324,26 @@ Status write_rows(int fd, const std::filesystem::path& path, const SiteGenerator
     return write_all(fd, out, path);
 }
 
-class SiteGeneratorSource final : public NodeSource {
+class SiteGeneratorSource final : public NodeSource, public detail::RandomAccessSource {
 public:
     explicit SiteGeneratorSource(const SiteGeneratorOptions& options) : options_(options) {}
 
     Status read(NodeBatch& batch, std::size_t max_records) override {
-        batch.clear();
-        batch.first_ordinal = next_;
-        const std::uint64_t end =
-            next_ + std::min<std::uint64_t>(max_records, options_.pages - next_);
-        for (; next_ < end; ++next_) {
-            generate_page(options_.seed, next_, page_);
-            page_.node.id = std::string_view(page_.id.data(), page_.id.size());
-            detail::append_memory_node(page_.node, next_, batch);
-        }
-        batch.end = position();
+        const std::uint64_t count = std::min<std::uint64_t>(max_records, options_.pages - next_);
+        fill(next_, count, page_, batch);
+        next_ += count;
         return ok_status();
     }
+
+    Status read_range(std::uint64_t first, std::size_t count, NodeBatch& batch) const override {
+        Page page;  // Its id buffer is inline: no allocation for ids of ordinary length.
+        fill(first,
+             std::min<std::uint64_t>(count, options_.pages - std::min(first, options_.pages)), page,
+             batch);
+        return ok_status();
+    }
+
+    std::uint64_t record_total() const noexcept override { return options_.pages; }
 
     Result<std::uint64_t> count_records() override { return options_.pages; }
 
@@ -360,6 +364,17 @@ public:
     std::string_view description() const noexcept override { return "generator"; }
 
 private:
+    void fill(std::uint64_t first, std::uint64_t count, Page& page, NodeBatch& batch) const {
+        batch.clear();
+        batch.first_ordinal = first;
+        for (std::uint64_t index = first; index < first + count; ++index) {
+            generate_page(options_.seed, index, page);
+            page.node.id = std::string_view(page.id.data(), page.id.size());
+            detail::append_memory_node(page.node, index, batch);
+        }
+        batch.end = SourcePosition{first + count, 0, 0};
+    }
+
     SiteGeneratorOptions options_;
     std::uint64_t next_ = 0;
     Page page_;

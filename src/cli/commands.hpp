@@ -29,6 +29,10 @@ struct ScoreArgs {
     std::size_t workers = 0;
     std::size_t in_flight = 5;
     std::size_t async_in_flight = 64;
+    /// `--checkpoint-interval-ms`; 0 checkpoints at every chance.
+    std::uint64_t checkpoint_interval_ms = 1000;
+    /// `--progress-interval-ms`; 0 emits an event at every chance.
+    std::uint64_t progress_interval_ms = 100;
     std::string progress = "auto";  ///< auto|bar|json|none
     bool restart = false;
     std::string config;  ///< `--config FILE`; empty for the defaults.

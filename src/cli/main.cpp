@@ -54,6 +54,16 @@ void add_score(CLI::App& app, ScoreArgs& args) {
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     score
+        ->add_option("--checkpoint-interval-ms", args.checkpoint_interval_ms,
+                     "Milliseconds between checkpoints (0: as often as possible)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    score
+        ->add_option("--progress-interval-ms", args.progress_interval_ms,
+                     "Milliseconds between progress events (0: at every opportunity)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    score
         ->add_option("--progress", args.progress,
                      "auto: a bar on a terminal; bar; json: events on stdout; none")
         ->check(CLI::IsMember({"auto", "bar", "json", "none"}))

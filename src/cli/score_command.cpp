@@ -5,6 +5,7 @@
 //
 // Human messages go to stderr, so that stdout carries nothing but `--progress json` events.
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -157,6 +158,8 @@ BulkScorerOptions engine_options(const ScoreArgs& args) {
     options.worker_threads = args.workers;
     options.batches_in_flight = args.in_flight;
     options.async_nodes_in_flight = args.async_in_flight;
+    options.checkpoint_interval = std::chrono::milliseconds(args.checkpoint_interval_ms);
+    options.progress_interval = std::chrono::milliseconds(args.progress_interval_ms);
     options.count_total = !args.no_count;
     return options;
 }

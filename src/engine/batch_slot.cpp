@@ -46,6 +46,8 @@ void BatchSlot::reset() noexcept {
     scored.clear();
     outcomes.clear();
     seq = 0;
+    read_first = 0;
+    read_count = 0;
     pending.store(0, std::memory_order_relaxed);
     abandoned.store(false, std::memory_order_relaxed);
 }

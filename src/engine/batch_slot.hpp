@@ -45,6 +45,11 @@ struct BatchSlot {
     std::vector<NodeOutcome> outcomes;  ///< One per node of `batch`.
     std::uint64_t seq = 0;              ///< Position of the batch in reading order.
 
+    /// With a random-access source, the records the scoring task reads itself (see
+    /// random_access_source.hpp): `[read_first, read_first + read_count)`.
+    std::uint64_t read_first = 0;
+    std::size_t read_count = 0;
+
     /// Scoring tasks still out: one per node plus `extra` for the dispatcher(s).
     std::atomic<std::size_t> pending{0};
 

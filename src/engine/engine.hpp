@@ -4,7 +4,10 @@
 // thread:
 //
 // - the reader (a `std::jthread`) takes a free slot, fills it from the source and hands it to
-//   scoring; it blocks when every slot is out, which is the backpressure;
+//   scoring; it blocks when every slot is out, which is the backpressure. With a source that
+//   can read any range on its own (`RandomAccessSource`) and more than one worker, the reader
+//   only hands out ranges and each scoring task reads its own batch, so that reading is spread
+//   over the workers instead of capping the run at one thread;
 // - the scoring pool (`boost::asio::thread_pool`) scores the nodes of a slot: a sync scorer in
 //   chunks of nodes, an async scorer as one coroutine per node under a global permit count;
 //   retries wait on Asio timers (`RetryTimers`), never on a sleeping thread;
@@ -44,6 +47,7 @@
 
 #include "engine/batch_slot.hpp"
 #include "engine/progress_meter.hpp"
+#include "engine/random_access_source.hpp"
 #include "engine/retry.hpp"
 #include "engine/retry_timers.hpp"
 
@@ -94,6 +98,8 @@ private:
     void release_slot(BatchSlot& slot) noexcept;
     Status read_batch(BatchSlot& slot) noexcept;
     void dispatch(BatchSlot& slot);
+    Status read_ranges();
+    void read_and_score(BatchSlot& slot) noexcept;
     void score_range(BatchSlot& slot, std::size_t begin, std::size_t end) noexcept;
     bool score_node(BatchSlot& slot, std::size_t index) noexcept;  // True: settled now.
     bool retry_node_later(BatchSlot& slot, std::size_t index) noexcept;
@@ -145,6 +151,8 @@ private:
     std::vector<std::unique_ptr<BatchSlot>> slots_;
     std::size_t worker_count_ = 1;
     std::size_t batch_records_ = 1;  // Effective batch size.
+    // Set when the workers read their own batches (a random-access source, several workers).
+    const RandomAccessSource* random_access_ = nullptr;
 
     // Handover between the threads, guarded by `mutex_`.
     std::mutex mutex_;

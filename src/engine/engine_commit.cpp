@@ -108,7 +108,15 @@ void Engine::commit_ready() {
             // Committing past a batch that is not complete would lose its records.
             discarding_ = true;
             if (stop_ == Stop::kNone) {
-                begin_stop(Stop::kFailed, internal_error("a batch could not be scored"));
+                Status why = internal_error("a batch could not be scored");
+                {
+                    // A worker that could not read its batch says why there.
+                    const std::lock_guard lock(mutex_);
+                    if (!reader_error_.ok()) {
+                        why = reader_error_;
+                    }
+                }
+                begin_stop(Stop::kFailed, std::move(why));
             }
         }
         if (!discarding_) {

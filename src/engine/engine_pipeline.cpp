@@ -66,7 +66,14 @@ Status Engine::read_batch(BatchSlot& slot) noexcept {
 void Engine::reader_loop() noexcept {
     Status error;
     try {
-        while (BatchSlot* slot = acquire_slot()) {
+        if (random_access_ != nullptr) {
+            error = read_ranges();
+        }
+        while (random_access_ == nullptr) {
+            BatchSlot* const slot = acquire_slot();
+            if (slot == nullptr) {
+                break;
+            }
             error = read_batch(*slot).with_context(std::string(source_.description()));
             // A batch read after the stop is not started: the checkpoint stays before it.
             if (!error.ok() || slot->batch.record_count == 0 || stop_reading()) {
@@ -83,10 +90,63 @@ void Engine::reader_loop() noexcept {
     }
     {
         const std::lock_guard lock(mutex_);
-        reader_error_ = std::move(error);
+        if (reader_error_.ok()) {
+            // A scoring task that failed to read its range may have recorded the first error.
+            reader_error_ = std::move(error);
+        }
         reader_finished_ = true;
     }
     committer_cv_.notify_one();
+}
+
+Status Engine::read_ranges() {
+    // The reader only hands out ranges, in order; which worker reads which does not matter, as
+    // the committer puts the batches back in order by `seq`.
+    const std::uint64_t total = random_access_->record_total();
+    std::uint64_t next = source_.position().ordinal;
+    while (next < total) {
+        BatchSlot* slot = acquire_slot();
+        if (slot == nullptr) {
+            break;
+        }
+        slot->seq = next_read_seq_++;
+        slot->read_first = next;
+        slot->read_count =
+            static_cast<std::size_t>(std::min<std::uint64_t>(batch_records_, total - next));
+        next += slot->read_count;
+        boost::asio::post(*pool_, [this, slot] { read_and_score(*slot); });
+    }
+    // Leave the source where a streaming reader would have stopped.
+    return source_.seek(SourcePosition{next, 0, 0});
+}
+
+void Engine::read_and_score(BatchSlot& slot) noexcept {
+    Status status;
+    try {
+        status = random_access_->read_range(slot.read_first, slot.read_count, slot.batch);
+    } catch (const std::exception& error) {
+        status = internal_error(exception_text("the source", error.what()));
+    } catch (...) {
+        status = internal_error(exception_text("the source", "unknown exception"));
+    }
+    if (!status.ok()) {
+        {
+            const std::lock_guard lock(mutex_);
+            if (reader_error_.ok()) {
+                reader_error_ = status.with_context(std::string(source_.description()));
+            }
+            stop_reading_.store(true);
+        }
+        reader_cv_.notify_all();
+        slot.batch.nodes.clear();  // Nothing of a failed read is scored or written.
+        slot.prepare_for_scoring(1);
+        slot.abandoned.store(true, std::memory_order_relaxed);
+        node_done(slot, 1);
+        return;
+    }
+    slot.prepare_for_scoring(1);  // The extra share keeps an all-rejected batch from stalling.
+    score_range(slot, 0, slot.batch.nodes.size());
+    node_done(slot, 1);
 }
 
 void Engine::dispatch(BatchSlot& slot) {

@@ -279,6 +279,11 @@ void Engine::execute() {
         slots_.size());
     emit(ProgressPhase::kStarted);
 
+    // One worker gains nothing from reading its own batches: the reader thread reading while it
+    // scores is the better overlap.
+    random_access_ = scorer_ != nullptr && worker_count_ > 1
+                         ? dynamic_cast<const RandomAccessSource*>(&source_)
+                         : nullptr;
     pool_ = std::make_unique<boost::asio::thread_pool>(worker_count_);
     timers_ = std::make_unique<RetryTimers>(pool_->get_executor());
     if (async_scorer_ != nullptr) {
