@@ -20,11 +20,11 @@ inline constexpr int kExitCancelled = 130;
 
 struct ScoreArgs {
     std::string input;
-    std::string db;      ///< `--db PATH`; empty when `--out` is used.
-    std::string out;     ///< `--out FILE`; empty when `--db` is used.
+    std::string db;   ///< `--db PATH`; empty when `--out` is used.
+    std::string out;  ///< `--out FILE`; empty when `--db` is used.
     std::string format = "auto";
     std::string json_rows_key;
-    std::string job;     ///< Empty: derived from the input path.
+    std::string job;  ///< Empty: derived from the input path.
     std::size_t batch_size = 1000;
     std::size_t workers = 0;
     std::size_t in_flight = 5;
@@ -42,8 +42,8 @@ struct ScoreArgs {
 struct TopArgs {
     std::string db;
     std::size_t limit = 20;
-    std::string action;  ///< Empty: every action.
-    std::string job;     ///< Empty: every job.
+    std::string action;            ///< Empty: every action.
+    std::string job;               ///< Empty: every job.
     std::string format = "table";  ///< table|csv|json
 };
 
