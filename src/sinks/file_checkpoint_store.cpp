@@ -15,58 +15,22 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "sinks/posix_file.hpp"
 #include <fcntl.h>
 #include <unistd.h>
 
 namespace bulkscore {
 namespace {
 
+using detail::file_io_error;
+using detail::sync_directory;
+using detail::write_all;
+
 namespace json = boost::json;
 
 // Written into every checkpoint so that a file from another tool, or another layout, is
 // recognised as such instead of being half-read.
 constexpr std::string_view kFormatTag = "bulkscore-checkpoint-v1";
-
-Status io_error(std::string_view what, const std::filesystem::path& path, int error) {
-    std::string message =
-        fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(error));
-    if (error == ENOSPC || error == EDQUOT) {
-        return resource_exhausted_error(message + "; free some space and resume");
-    }
-    return internal_error(std::move(message));
-}
-
-Status write_all(int fd, std::string_view text, const std::filesystem::path& path) {
-    while (!text.empty()) {
-        const ssize_t wrote = ::write(fd, text.data(), text.size());
-        if (wrote < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return io_error("write", path, errno);
-        }
-        text.remove_prefix(static_cast<std::size_t>(wrote));
-    }
-    return ok_status();
-}
-
-Status sync_directory(const std::filesystem::path& path) {
-    std::filesystem::path directory = path.parent_path();
-    if (directory.empty()) {
-        directory = ".";
-    }
-    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        return io_error("open the directory of", path, errno);
-    }
-    const int rc = ::fsync(fd);
-    const int error = errno;
-    ::close(fd);
-    if (rc != 0 && error != EINVAL && error != EBADF) {
-        return io_error("sync the directory of", path, error);
-    }
-    return ok_status();
-}
 
 // Reads the fields of one JSON object, remembering the first problem for the message.
 class FieldReader {
@@ -229,7 +193,7 @@ Result<std::optional<Checkpoint>> FileCheckpointStore::load(std::string_view job
         if (errno == ENOENT) {
             return std::optional<Checkpoint>();
         }
-        return io_error("open", path_, errno);
+        return file_io_error("open", path_, errno);
     }
     std::string contents;
     char chunk[4096];
@@ -247,7 +211,7 @@ Result<std::optional<Checkpoint>> FileCheckpointStore::load(std::string_view job
     }
     ::close(fd);
     if (error != 0) {
-        return io_error("read", path_, error);
+        return file_io_error("read", path_, error);
     }
     Result<Checkpoint> checkpoint = checkpoint_from_json(contents, path_.string());
     if (!checkpoint.ok()) {
@@ -263,17 +227,17 @@ Status FileCheckpointStore::save(const Checkpoint& checkpoint) {
     temporary += ".tmp";
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
-        return io_error("create", temporary, errno);
+        return file_io_error("create", temporary, errno);
     }
     Status status = write_all(fd, checkpoint_to_json(checkpoint), temporary);
     if (status.ok() && ::fsync(fd) != 0) {
-        status = io_error("sync", temporary, errno);
+        status = file_io_error("sync", temporary, errno);
     }
     if (::close(fd) != 0 && status.ok()) {
-        status = io_error("close", temporary, errno);
+        status = file_io_error("close", temporary, errno);
     }
     if (status.ok() && std::rename(temporary.c_str(), path_.c_str()) != 0) {
-        status = io_error("replace", path_, errno);
+        status = file_io_error("replace", path_, errno);
     }
     if (!status.ok()) {
         ::unlink(temporary.c_str());
@@ -290,7 +254,7 @@ Status FileCheckpointStore::discard(std::string_view job) {
         return ok_status();
     }
     if (::unlink(path_.c_str()) != 0 && errno != ENOENT) {
-        return io_error("remove", path_, errno);
+        return file_io_error("remove", path_, errno);
     }
     return sync_directory(path_);
 }

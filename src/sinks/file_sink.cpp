@@ -21,6 +21,7 @@
 #include "bulkscore/rejection.hpp"
 #include "bulkscore/score_result.hpp"
 
+#include "sinks/posix_file.hpp"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,44 +29,15 @@
 namespace bulkscore {
 namespace {
 
+using detail::file_io_error;
+using detail::sync_directory;
+
 // Rows collect until a buffer holds this much, then go out in one write.
 constexpr std::size_t kBufferBytes = 1 << 20;
 
 // The prefix of a state this sink produced, so that a state from another kind of sink (or a
 // damaged one) is refused instead of truncating to a meaningless length.
 constexpr std::string_view kStatePrefix = "file-sink-v1 ";
-
-Status io_error(std::string_view what, const std::filesystem::path& path, int error) {
-    std::string message =
-        fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(error));
-    if (error == ENOSPC || error == EDQUOT) {
-        return resource_exhausted_error(message + "; free some space and resume");
-    }
-    if (error == ENOENT) {
-        return not_found_error(std::move(message));
-    }
-    return internal_error(std::move(message));
-}
-
-// Fsyncs the directory holding `path`, so that a file just created survives a power loss.
-Status sync_directory(const std::filesystem::path& path) {
-    std::filesystem::path directory = path.parent_path();
-    if (directory.empty()) {
-        directory = ".";
-    }
-    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        return io_error("open the directory of", path, errno);
-    }
-    const int rc = ::fsync(fd);
-    const int error = errno;
-    ::close(fd);
-    // Some file systems cannot fsync a directory; the data itself is synced, so go on.
-    if (rc != 0 && error != EINVAL && error != EBADF) {
-        return io_error("sync the directory of", path, error);
-    }
-    return ok_status();
-}
 
 // One output file: descriptor, buffer and lengths.
 class OutputFile {
@@ -85,7 +57,7 @@ public:
         // 0666 and the user's umask decide the mode, as for any file a tool creates.
         fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
         if (fd_ < 0) {
-            return io_error("open", path_, errno);
+            return file_io_error("open", path_, errno);
         }
         buffer_.reserve(kBufferBytes + kBufferBytes / 4);
         return ok_status();
@@ -122,7 +94,7 @@ public:
                 // checkpoint's lengths) makes the file's end known again.
                 buffer_.clear();
                 broken_ = true;
-                return io_error("write", path_, error);
+                return file_io_error("write", path_, error);
             }
             done += static_cast<std::size_t>(wrote);
         }
@@ -134,7 +106,7 @@ public:
     Status sync() {
         BULKSCORE_RETURN_IF_ERROR(write_out());
         if (::fdatasync(fd_) != 0) {
-            return io_error("sync", path_, errno);
+            return file_io_error("sync", path_, errno);
         }
         durable_ = written_;
         return ok_status();
@@ -145,7 +117,7 @@ public:
         buffer_.clear();
         struct stat info {};
         if (::fstat(fd_, &info) != 0) {
-            return io_error("inspect", path_, errno);
+            return file_io_error("inspect", path_, errno);
         }
         const auto size = static_cast<std::uint64_t>(info.st_size);
         if (size < length) {
@@ -155,7 +127,7 @@ public:
                 path_.string(), size, length));
         }
         if (::ftruncate(fd_, static_cast<off_t>(length)) != 0) {
-            return io_error("truncate", path_, errno);
+            return file_io_error("truncate", path_, errno);
         }
         written_ = length;
         durable_ = length;
