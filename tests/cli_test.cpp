@@ -33,66 +33,18 @@
 
 namespace {
 
+using bulkscore::testing::lines_of;
+using bulkscore::testing::parse_csv;
 using bulkscore::testing::run_cli;
 using bulkscore::testing::TempDir;
 using bulkscore::testing::write_file;
-using Row = std::vector<std::string>;
+using Row = bulkscore::testing::CsvRow;
 
 constexpr std::string_view kScoreColumns[] = {
     "id",       "url",       "score",          "potential_clicks",
     "action",   "upside",    "striking",       "ctr_gap",
     "demand",   "decay",     "ease",           "staleness",
     "thinness", "link_need", "scorer_version", "job"};
-
-// RFC 4180 rows, parsed independently of the library.
-std::vector<Row> parse_csv(const std::string& text) {
-    std::vector<Row> rows;
-    Row row;
-    std::string field;
-    bool quoted = false;
-    bool any = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        any = true;
-        if (quoted) {
-            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-                field.push_back('"');
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                field.push_back(c);
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            row.push_back(std::move(field));
-            field.clear();
-        } else if (c == '\n') {
-            row.push_back(std::move(field));
-            field.clear();
-            rows.push_back(std::move(row));
-            row.clear();
-            any = false;
-        } else if (c != '\r') {
-            field.push_back(c);
-        }
-    }
-    if (any) {
-        row.push_back(std::move(field));
-        rows.push_back(std::move(row));
-    }
-    return rows;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(line);
-    }
-    return lines;
-}
 
 double parse_double(std::string_view text) {
     double value = 0;

@@ -28,52 +28,9 @@ using bulkscore::testing::read_file;
 using bulkscore::testing::TempDir;
 using bulkscore::testing::write_file;
 
-using Row = std::vector<std::string>;
-
-// RFC 4180 reader written for the test: quoted fields may hold commas, quotes and line breaks.
-std::vector<Row> parse_csv(const std::string& text) {
-    std::vector<Row> rows;
-    Row row;
-    std::string field;
-    bool quoted = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-                field.push_back('"');
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                field.push_back(c);
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            row.push_back(std::move(field));
-            field.clear();
-        } else if (c == '\n') {
-            row.push_back(std::move(field));
-            field.clear();
-            rows.push_back(std::move(row));
-            row.clear();
-        } else if (c != '\r') {
-            field.push_back(c);
-        }
-    }
-    REQUIRE(field.empty());
-    REQUIRE(row.empty());
-    return rows;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(line);
-    }
-    return lines;
-}
+using bulkscore::testing::lines_of;
+using bulkscore::testing::parse_csv;
+using Row = bulkscore::testing::CsvRow;
 
 double parse_double(const std::string& text) {
     double value = 0;

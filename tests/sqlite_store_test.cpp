@@ -460,17 +460,6 @@ std::filesystem::path make_cli_database(const TempDir& dir) {
     return db;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const std::size_t end = text.find('\n', start);
-        lines.push_back(text.substr(start, end - start));
-        start = end == std::string::npos ? text.size() : end + 1;
-    }
-    return lines;
-}
-
 }  // namespace
 
 TEST_CASE("CLI top: a table of the best pages with their main components", "[sqlite][cli]") {

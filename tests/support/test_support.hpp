@@ -42,6 +42,16 @@ std::string read_file(const std::filesystem::path& path);
 /// printed reason.
 std::optional<std::filesystem::path> real_data_dir();
 
+/// One CSV record's fields.
+using CsvRow = std::vector<std::string>;
+
+/// RFC 4180 records parsed independently of the library (quoted fields may hold commas, doubled
+/// quotes and line breaks; CR before LF is dropped). A last record without a line end counts.
+std::vector<CsvRow> parse_csv(const std::string& text);
+
+/// The lines of `text`, without their line ends.
+std::vector<std::string> lines_of(const std::string& text);
+
 /// What a child process did.
 struct ProcessResult {
     int exit_code = -1;  ///< The exit status, or 128 + signal number when killed by a signal.
