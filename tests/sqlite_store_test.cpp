@@ -274,6 +274,7 @@ TEST_CASE("SqliteStore: a full database fails the run and keeps the last checkpo
         saved = commit(store, "full", {&first}, 1);
     }
     fixture.options.max_database_bytes = std::filesystem::file_size(fixture.db) + 8192;
+    fixture.options.sorted_insert_rows = 1;  // Each result goes in at its write.
     StoreHandle store = open_or_fail(fixture.harness(), "full");
     TestBatch big("full");
     const std::string padding(2000, 'p');
@@ -299,6 +300,59 @@ TEST_CASE("SqliteStore: a full database fails the run and keeps the last checkpo
     require_same_checkpoint(**loaded, failed);
     CHECK(contract::scores_by_id(fixture.harness(), "full").size() == 1);
     REQUIRE_OK(store.sink().restore(failed.sink_state));  // Resuming clears the refusal.
+}
+
+TEST_CASE("SqliteStore: held results that do not fit fail the flush and are never committed",
+          "[sqlite][storage]") {
+    SqliteFixture fixture;
+    Checkpoint saved;
+    {
+        StoreHandle store = open_or_fail(fixture.harness(), "held");
+        TestBatch first("held");
+        first.result(0, "first", 1.0);
+        saved = commit(store, "held", {&first}, 1);
+    }
+    fixture.options.max_database_bytes = std::filesystem::file_size(fixture.db) + 8192;
+    StoreHandle store = open_or_fail(fixture.harness(), "held");
+    TestBatch big("held");
+    const std::string padding(2000, 'p');
+    for (std::uint64_t i = 1; i <= 200; ++i) {
+        big.result(i, "page-" + std::to_string(i) + padding, static_cast<double>(i));
+    }
+    REQUIRE_OK(store.sink().write(big.batch()));  // Held for sorting: nothing inserted yet.
+
+    const auto flushed = store.sink().flush();
+    REQUIRE(flushed.status().code() == StatusCode::kResourceExhausted);
+    Checkpoint past = make_checkpoint("held", 201, JobState::kFailed);
+    CHECK(store.checkpoints().save(past).code() == StatusCode::kFailedPrecondition);
+    Checkpoint failed = saved;
+    failed.state = JobState::kFailed;
+    REQUIRE_OK(store.checkpoints().save(failed));
+    CHECK(contract::scores_by_id(fixture.harness(), "held").size() == 1);
+}
+
+TEST_CASE("SqliteStore: results go in sorted by id and a repeated id keeps its later record",
+          "[sqlite][storage]") {
+    SqliteFixture fixture;
+    fixture.options.sorted_insert_rows = 3;  // Sorted in groups of three, and at the commit.
+    StoreHandle store = open_or_fail(fixture.harness(), "sorted");
+    TestBatch first("sorted");
+    first.result(0, "m", 1.0).result(1, "c", 2.0).result(2, "x", 3.0).result(3, "c", 4.0);
+    TestBatch second("sorted");
+    second.result(4, "a", 5.0).result(5, "x", 6.0).result(6, "c", 7.0);
+    commit(store, "sorted", {&first, &second}, 7);
+
+    const auto scores = contract::scores_by_id(fixture.harness(), "sorted");
+    // In id order: a, c, m, x; the seed of each row's values shows which record won.
+    REQUIRE(scores.size() == 4);
+    CHECK(scores[0].id == "a");
+    CHECK(scores[0].potential_clicks == 5.0 * 1000.0 / 3.0);
+    CHECK(scores[1].id == "c");
+    CHECK(scores[1].potential_clicks == 7.0 * 1000.0 / 3.0);
+    CHECK(scores[2].id == "m");
+    CHECK(scores[2].potential_clicks == 1.0 * 1000.0 / 3.0);
+    CHECK(scores[3].id == "x");
+    CHECK(scores[3].potential_clicks == 6.0 * 1000.0 / 3.0);
 }
 
 TEST_CASE("SqliteStore: a checkpoint behind the written rows drops them", "[sqlite][storage]") {

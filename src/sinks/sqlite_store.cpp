@@ -13,6 +13,7 @@
 #include "bulkscore/sqlite_store.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 #include <system_error>
 #include <utility>
@@ -22,11 +23,13 @@
 
 #include "bulkscore/logging.hpp"
 
+#include "sinks/sorted_results.hpp"
 #include "sinks/sqlite_db.hpp"
 
 namespace bulkscore {
 namespace {
 
+using detail::SortedResults;
 using detail::SqliteDb;
 using detail::SqliteStatement;
 
@@ -230,7 +233,10 @@ Result<bool> check_identity(SqliteDb& db, bool allow_empty) {
 class SqliteStore::Impl {
 public:
     Impl(SqliteDb db, std::string job, SqliteStoreOptions options)
-        : db_(std::move(db)), job_(std::move(job)), options_(options) {}
+        : db_(std::move(db)),
+          job_(std::move(job)),
+          options_(options),
+          held_results_(options.sorted_insert_rows) {}
 
     Status configure();
     Status prepare_statements();
@@ -248,6 +254,7 @@ private:
     bool in_transaction() const noexcept { return sqlite3_get_autocommit(db_.get()) == 0; }
     Status begin_if_needed();
     Status write_result(const ScoreResult& result);
+    Status insert_held_results();
     Status write_rejection(const Rejection& rejection);
     Status step_failed(SqliteStatement& statement, int rc, std::string_view doing);
     Status after_failure(Status status);
@@ -274,6 +281,10 @@ private:
 
     // Reused for every rejection's message, so that its text outlives the statement's step.
     std::string message_;
+
+    // Results written but not yet inserted: they go in sorted by id (see sorted_results.hpp),
+    // at the latest before the next commit.
+    SortedResults held_results_;
 
     // The write path's bookkeeping, in record ordinals of the input. `committed_end_`: the
     // position of the last committed checkpoint of this job. `written_end_`: one past the last
@@ -302,6 +313,10 @@ Status SqliteStore::Impl::configure() {
         return must_create.status();
     }
     if (*must_create) {
+        // The page size only takes effect while the file is still empty, so it is set here.
+        const std::string page_size = fmt::format("PRAGMA page_size = {}", options_.page_bytes);
+        BULKSCORE_RETURN_IF_ERROR(db_.exec(page_size.c_str(), "setting its page size"));
+
         // One transaction, and IF NOT EXISTS throughout: two processes creating the same new
         // database at once both succeed, with one schema.
         BULKSCORE_RETURN_IF_ERROR(db_.exec("BEGIN IMMEDIATE", "creating its tables"));
@@ -416,22 +431,47 @@ Status SqliteStore::Impl::write(const ScoredBatch& batch) {
         batch.rejections.empty() ? 0 : batch.rejections.back().ordinal + 1;
     written_end_ = std::max({written_end_, last_result, last_rejection});
 
-    Status status;
-    for (const ScoreResult& result : batch.results) {
-        status = write_result(result);
-        if (!status.ok()) {
-            break;
+    // A batch that comes again after a failed insert of the held results is held already.
+    const bool held =
+        !batch.results.empty() && batch.results.front().ordinal < held_results_.end_ordinal();
+    if (!held) {
+        for (const ScoreResult& result : batch.results) {
+            held_results_.append(result);
         }
     }
+
+    Status status;
     for (const Rejection& rejection : batch.rejections) {
+        status = write_rejection(rejection);
         if (!status.ok()) {
             break;
         }
-        status = write_rejection(rejection);
     }
     // The bound views point into the batch, which the engine recycles after this call.
-    sqlite3_clear_bindings(insert_score_.get());
     sqlite3_clear_bindings(insert_rejection_.get());
+    if (status.ok() && held_results_.full()) {
+        status = insert_held_results();
+    }
+    return status;
+}
+
+Status SqliteStore::Impl::insert_held_results() {
+    if (held_results_.empty()) {
+        return ok_status();
+    }
+    BULKSCORE_RETURN_IF_ERROR(begin_if_needed());
+    Status status;
+    for (const ScoreResult* result : held_results_.sorted()) {
+        status = write_result(*result);
+        if (!status.ok()) {
+            break;
+        }
+    }
+    sqlite3_clear_bindings(insert_score_.get());
+    // On failure the held results stay for a retry, unless a rollback dropped them already.
+    if (status.ok()) {
+        held_results_.clear();
+    }
     return status;
 }
 
@@ -532,6 +572,7 @@ void SqliteStore::Impl::lose_pending_rows() {
             db_.path().string(), job_, committed_end_, written_end_);
         poisoned_ = true;
     }
+    held_results_.clear();
     pending_rows_ = false;
     written_end_ = committed_end_;
 }
@@ -540,6 +581,7 @@ Result<std::string> SqliteStore::Impl::flush() {
     if (poisoned_) {
         return poisoned_error();
     }
+    BULKSCORE_RETURN_IF_ERROR(insert_held_results());
     return std::string(kSinkState);
 }
 
@@ -562,6 +604,7 @@ Status SqliteStore::Impl::save(const Checkpoint& checkpoint) {
     }
 
     BULKSCORE_RETURN_IF_ERROR(begin_if_needed());
+    BULKSCORE_RETURN_IF_ERROR(insert_held_results());
     SqliteStatement& upsert = upsert_job_;
     upsert.bind_static(1, checkpoint.job);
     upsert.bind_static(2, to_string(checkpoint.state));
@@ -612,6 +655,7 @@ Status SqliteStore::Impl::delete_job_rows() {
 Status SqliteStore::Impl::restore(std::string_view sink_state) {
     // Nothing uncommitted survives a crash either: dropping it is what a resume expects.
     roll_back();
+    held_results_.clear();
     pending_rows_ = false;
     poisoned_ = false;
     if (!sink_state.empty()) {
@@ -678,12 +722,19 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
             fmt::format("opening database {}: the job name is empty; name the job", path));
     }
     if (options.busy_timeout.count() < 0 || options.cache_kib <= 0 ||
-        options.wal_autocheckpoint_pages <= 0) {
+        options.wal_autocheckpoint_pages <= 0 || options.sorted_insert_rows == 0) {
+        return invalid_argument_error(fmt::format(
+            "opening database {}: busy_timeout must be >= 0, cache_kib, wal_autocheckpoint_pages "
+            "and sorted_insert_rows > 0 (got {} ms, {}, {}, {})",
+            path, options.busy_timeout.count(), options.cache_kib, options.wal_autocheckpoint_pages,
+            options.sorted_insert_rows));
+    }
+    if (options.page_bytes < 512 || options.page_bytes > 65536 ||
+        !std::has_single_bit(options.page_bytes)) {
         return invalid_argument_error(
-            fmt::format("opening database {}: busy_timeout must be >= 0, cache_kib and "
-                        "wal_autocheckpoint_pages > 0 (got {} ms, {}, {})",
-                        path, options.busy_timeout.count(), options.cache_kib,
-                        options.wal_autocheckpoint_pages));
+            fmt::format("opening database {}: page_bytes must be a power of two from 512 to "
+                        "65536 (got {})",
+                        path, options.page_bytes));
     }
     auto db = SqliteDb::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (!db.ok()) {
