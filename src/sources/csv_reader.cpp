@@ -163,6 +163,9 @@ Result<bool> CsvReader::next() {
         if (scan == Scan::kUnterminated) {
             return unterminated_error(line_);
         }
+        if (scan == Scan::kTooManyFields) {
+            return record_limit_error(line_, /*fields=*/true);
+        }
 
         record_offset_ = buffer_offset_ + begin_;
         record_line_ = line_;
@@ -189,6 +192,13 @@ CsvReader::Scan CsvReader::scan_record(const char* const start, const char* cons
     // `fields_`.
     if (const char* newline = find_byte(start, end, '\n')) {
         if (find_byte(start, newline, '"') == nullptr) {
+            // Only a line this long can hold too many fields; counting them first keeps a line
+            // of separators from growing `fields_` past the limit.
+            if (distance(start, newline) >= kMaxRecordFields &&
+                static_cast<std::size_t>(std::count(start, newline, separator_)) >=
+                    kMaxRecordFields) {
+                return Scan::kTooManyFields;
+            }
             split_plain(start, newline > start && newline[-1] == '\r' ? newline - 1 : newline);
             record_end_ = newline + 1;
             record_newlines_ = 1;
@@ -201,6 +211,9 @@ CsvReader::Scan CsvReader::scan_record(const char* const start, const char* cons
 
     const char* p = start;
     for (;;) {
+        if (raw_fields_.size() >= kMaxRecordFields) {
+            return Scan::kTooManyFields;
+        }
         if (p < end && *p == '"') {
             Scan outcome = Scan::kComplete;
             p = scan_quoted(p, end, outcome);
@@ -360,8 +373,12 @@ Status CsvReader::fill() {
         begin_ = 0;
     }
     if (end_ == capacity_) {
-        // One record fills the whole buffer: grow it until the record fits.
-        const std::size_t grown = capacity_ * 2;
+        // One record fills the whole buffer: grow it until the record fits, up to the limit.
+        const std::size_t limit = std::max(kMaxRecordBytes, default_capacity_);
+        if (capacity_ >= limit) {
+            return record_limit_error(line_, /*fields=*/false);
+        }
+        const std::size_t grown = std::min(capacity_ * 2, limit);
         auto bigger = std::make_unique_for_overwrite<char[]>(grown);
         std::memcpy(bigger.get(), buffer_.get(), end_);
         buffer_ = std::move(bigger);
@@ -372,6 +389,9 @@ Status CsvReader::fill() {
         read_at(buffer_offset_ + end_, buffer_.get() + end_, capacity_ - end_, got));
     end_ += got;
     if (got == 0) {
+        // Before the last record is taken as complete: a file cut short while it is read would
+        // otherwise end in half a record, and the run would look finished.
+        BULKSCORE_RETURN_IF_ERROR(check_unchanged_at_end());
         eof_ = true;
     }
     if (buffer_offset_ == 0 && begin_ == 0 && end_ >= kBom.size() &&
@@ -395,6 +415,36 @@ Status CsvReader::unterminated_error(std::uint64_t line) const {
                     "that it is complete and that quotes inside quoted fields "
                     "are doubled, as \"\")",
                     path_text_, line));
+}
+
+Status CsvReader::record_limit_error(std::uint64_t line, bool fields) const {
+    if (fields) {
+        return invalid_argument_error(fmt::format(
+            "{}: line {}: a record with more than {} fields starts here; bulkscore reads at most "
+            "that many columns: check that the file is a CSV export with one header line",
+            path_text_, line, kMaxRecordFields));
+    }
+    return invalid_argument_error(fmt::format(
+        "{}: line {}: a record longer than {} MiB starts here (a quoted field that never closes, "
+        "a missing line end, or a file that is not CSV); records are at most {} MiB: check the "
+        "file around this line",
+        path_text_, line, kMaxRecordBytes >> 20, kMaxRecordBytes >> 20));
+}
+
+Status CsvReader::check_unchanged_at_end() const {
+    const std::uint64_t reached = buffer_offset_ + end_;
+    struct stat info {};
+    const std::uint64_t now =
+        ::fstat(file_.get(), &info) == 0 ? static_cast<std::uint64_t>(info.st_size) : reached;
+    if (reached == file_size_ && now == file_size_) {
+        return ok_status();
+    }
+    return data_loss_error(fmt::format(
+        "{}: the file changed while it was being read: it {} from {} to {} bytes; let whatever "
+        "writes it (an export, a sync tool) finish, then score it again (with --restart: it is no "
+        "longer the input the job started with)",
+        path_text_, std::min(reached, now) < file_size_ ? "shrank" : "grew", file_size_,
+        std::min(reached, now) < file_size_ ? std::min(reached, now) : std::max(reached, now)));
 }
 
 void CsvReader::seek(std::uint64_t byte_offset, std::uint64_t line) noexcept {

@@ -13,6 +13,11 @@
 // Limitation: a lone CR (the line end of pre-2001 Macintosh files) is not a line end but an
 // ordinary character, so such a file reads as one long record; re-save it with LF or CRLF.
 //
+// Limitation: a record may span at most `kMaxRecordBytes` (16 MiB) and hold at most
+// `kMaxRecordFields` (100,000) fields, so that a hostile or damaged file (a quote that never
+// closes, a 100 MB field, a million-column header) cannot make memory grow with it. A longer
+// record stops the read with an error naming the file and its line.
+//
 // Thread safety: none; a reader and a source belong to one thread at a time.
 
 #pragma once
@@ -54,6 +59,12 @@ private:
     int fd_ = -1;
 };
 
+/// The most bytes one record may span (its line ends included).
+inline constexpr std::size_t kMaxRecordBytes = std::size_t{16} << 20;
+
+/// The most fields one record (the header included) may hold.
+inline constexpr std::size_t kMaxRecordFields = 100'000;
+
 /// Reads the records of one CSV file, in order, without loading the file.
 class CsvReader {
 public:
@@ -73,8 +84,11 @@ public:
     /// Reads the next non-empty record. Returns true with `fields()` set, or false at the end of
     /// the file (and on every later call).
     ///
-    /// Errors: a read failure, or a quoted field still open at the end of the file (naming the file
-    /// and the line where the record starts); the reader then stays before that record.
+    /// Errors: a read failure; a quoted field still open at the end of the file, or a record
+    /// longer than `kMaxRecordBytes` or with more than `kMaxRecordFields` fields
+    /// (`invalid_argument`, naming the file and the line where the record starts); a file that
+    /// shrank or grew since it was opened (`data_loss`). The reader then stays before that
+    /// record.
     Result<bool> next();
 
     /// The fields of the record `next` returned; valid until the next call to a non-const method.
@@ -125,7 +139,7 @@ private:
         bool decode;
     };
 
-    enum class Scan : std::uint8_t { kComplete, kNeedMore, kUnterminated };
+    enum class Scan : std::uint8_t { kComplete, kNeedMore, kUnterminated, kTooManyFields };
 
     CsvReader(FileHandle file,
               std::string path_text,
@@ -140,6 +154,8 @@ private:
     Status fill();
     Status read_at(std::uint64_t offset, char* into, std::size_t size, std::size_t& got) const;
     Status unterminated_error(std::uint64_t line) const;
+    Status record_limit_error(std::uint64_t line, bool fields) const;
+    Status check_unchanged_at_end() const;
 
     FileHandle file_;
     std::string path_text_;

@@ -3,8 +3,8 @@
 // Fault injection for the engine tests, and the inputs they feed it:
 //
 // - `FaultySink` / `FaultyStore`: forwarding wrappers that fail the Nth call (permanently, or
-//   once), report `unavailable` with a given probability from a seeded generator, or slow each
-//   call down (a slow sink);
+//   once), report `unavailable` with a given probability from a seeded generator (before the
+//   call, or after it as a lost answer), or slow each call down (a slow sink);
 // - `FlakyScorer`: the default scorer, failing transiently or permanently for chosen ordinals;
 // - `LatencyScorer`: an `AsyncScorer` that waits on an Asio timer per call, with the same
 //   failures, and measures how many calls were in flight at once;
@@ -38,6 +38,8 @@
 
 #include "bulkscore/memory_sink.hpp"
 #include "bulkscore/node.hpp"
+#include "bulkscore/node_source.hpp"
+#include "bulkscore/opportunity_scorer.hpp"
 #include "bulkscore/result_sink.hpp"
 #include "bulkscore/scorer.hpp"
 
@@ -51,6 +53,9 @@ struct FaultPlan {
     double unavailable_probability = 0;  ///< Chance that a call reports `unavailable`.
     std::uint64_t seed = 1;
     std::chrono::microseconds delay{0};  ///< Added to each call: a slow store.
+    /// The wrapped call runs first and its failure is reported after it: the work was done but
+    /// its answer was lost (a commit that landed, then a dropped connection). `FaultyStore` only.
+    bool fail_after_forwarding = false;
 };
 
 /// Decides the fate of each call by `FaultPlan`. Thread-safe.
@@ -78,6 +83,7 @@ public:
         return Status();
     }
 
+    const FaultPlan& plan() const noexcept { return plan_; }
     std::uint64_t calls() const {
         const std::lock_guard lock(mutex_);
         return calls_;
@@ -133,6 +139,10 @@ public:
         return inner_.load(job);
     }
     Status save(const Checkpoint& checkpoint) override {
+        if (gate_.plan().fail_after_forwarding) {
+            BULKSCORE_RETURN_IF_ERROR(inner_.save(checkpoint));
+            return gate_.next("save");
+        }
         BULKSCORE_RETURN_IF_ERROR(gate_.next("save"));
         return inner_.save(checkpoint);
     }

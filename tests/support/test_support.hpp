@@ -57,10 +57,11 @@ struct ProcessResult {
     int exit_code = -1;  ///< The exit status, or 128 + signal number when killed by a signal.
     std::string out;
     std::string err;
+    long max_rss_kib = 0;  ///< The child's peak resident set size, in KiB (wait4's rusage).
 };
 
 /// Runs the built `bulkscore` executable with `arguments` (no shell involved), capturing its
-/// standard output and error.
+/// standard output and error and measuring its peak memory.
 ProcessResult run_cli(const std::vector<std::string>& arguments);
 
 /// The status of a `Status` (itself) or of a `Result`, for `REQUIRE_OK`.
