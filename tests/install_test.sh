@@ -58,4 +58,10 @@ ranked=$(grep -cE '^ ?[0-9]+\. +[0-9]+\.[0-9]{2} ' "$work/out.txt" || true)
 sed -nE 's/^ ?[0-9]+\. +([0-9]+\.[0-9]{2}) .*/\1/p' "$work/out.txt" | sort -c -r -g ||
     fail "the top 10 is not in descending score order"
 
-echo "install test: ok ($scored scored, $rejected rejected, 10 ranked rows)"
+# The examples that need no input check their own results and exit non-zero when wrong.
+for example in host_scorer custom_checkpoint_store cancel_from_thread; do
+    "$work/examples/example_$example" > "$work/$example.txt" 2>&1 ||
+        { cat "$work/$example.txt" >&2; fail "example_$example failed against the installed package"; }
+done
+
+echo "install test: ok ($scored scored, $rejected rejected, 10 ranked rows; 3 self-checking examples)"

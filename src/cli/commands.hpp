@@ -58,9 +58,17 @@ struct GenerateArgs {
     std::uint64_t seed = 1;
 };
 
+struct ReportArgs {
+    std::string db;
+    std::string out;         ///< `-o, --out FILE`: the HTML file to write.
+    std::string job;         ///< Empty: every job.
+    std::size_t top = 1000;  ///< Rows of the best-pages table.
+};
+
 int run_score(const ScoreArgs& args);
 int run_top(const TopArgs& args);
 int run_status(const StatusArgs& args);
 int run_generate(const GenerateArgs& args);
+int run_report(const ReportArgs& args);
 
 }  // namespace bulkscore::cli

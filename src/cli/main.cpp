@@ -112,6 +112,17 @@ void add_generate(CLI::App& app, GenerateArgs& args) {
         ->capture_default_str();
 }
 
+void add_report(CLI::App& app, ReportArgs& args) {
+    CLI::App* report =
+        app.add_subcommand("report", "Write a self-contained HTML report of a database");
+    report->add_option("--db", args.db, "The SQLite database")->required();
+    report->add_option("-o,--out", args.out, "The HTML file to write")->required();
+    report->add_option("--job", args.job, "Only this job");
+    report->add_option("--top", args.top, "Rows of the best-pages table")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+}
+
 void install_logger(const std::string& level) {
     auto logger = spdlog::stderr_color_mt(kLoggerName);
     logger->set_pattern("bulkscore: %^%l%$: %v");
@@ -134,10 +145,12 @@ int run(int argc, char** argv) {
     TopArgs top;
     StatusArgs status;
     GenerateArgs generate;
+    ReportArgs report;
     add_score(app, score);
     add_top(app, top);
     add_status(app, status);
     add_generate(app, generate);
+    add_report(app, report);
 
     try {
         app.parse(argc, argv);
@@ -156,6 +169,9 @@ int run(int argc, char** argv) {
     }
     if (command == "status") {
         return run_status(status);
+    }
+    if (command == "report") {
+        return run_report(report);
     }
     return run_generate(generate);
 }

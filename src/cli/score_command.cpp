@@ -28,6 +28,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress_display.hpp"
+#include "cli/shell_quote.hpp"
 #include "cli/signals.hpp"
 
 namespace bulkscore::cli {
@@ -55,43 +56,28 @@ int usage_or_failure(const Status& status) {
     }
 }
 
-// Quotes `word` for a POSIX shell when it holds anything but plainly safe characters.
-std::string shell_quote(std::string_view word) {
-    const bool safe = !word.empty() && word.find_first_not_of(
-                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                           "0123456789_-./:=,+@%") == std::string_view::npos;
-    if (safe) {
-        return std::string(word);
-    }
-    std::string quoted = "'";
-    for (const char c : word) {
-        if (c == '\'') {
-            quoted += "'\\''";
-        } else {
-            quoted.push_back(c);
-        }
-    }
-    quoted.push_back('\'');
-    return quoted;
-}
-
 // The command that continues this job: what decides the job's identity and its scoring, and
 // never `--restart` (which would throw the finished part away).
 std::string resume_command(const ScoreArgs& args) {
-    std::string command = "bulkscore score " + shell_quote(args.input);
+    std::string command = "bulkscore score " + shell_quote_path(args.input);
     const auto add = [&](std::string_view flag, const std::string& value) {
         if (!value.empty()) {
             command += fmt::format(" {} {}", flag, shell_quote(value));
         }
     };
-    add("--db", args.db);
-    add("--out", args.out);
+    const auto add_path = [&](std::string_view flag, const std::string& value) {
+        if (!value.empty()) {
+            command += fmt::format(" {} {}", flag, shell_quote_path(value));
+        }
+    };
+    add_path("--db", args.db);
+    add_path("--out", args.out);
     if (args.format != "auto") {
         add("--format", args.format);
     }
     add("--rows-key", args.json_rows_key);
     add("--job", args.job);
-    add("--config", args.config);
+    add_path("--config", args.config);
     return command;
 }
 
@@ -280,7 +266,10 @@ int run_score(const ScoreArgs& args) {
 
     JobSpec spec;
     spec.job = job;
-    spec.input = args.input;
+    // Stored absolute, so that `status` prints a resume command that works from any directory.
+    std::error_code absolute_error;
+    const fs::path absolute_input = fs::absolute(args.input, absolute_error);
+    spec.input = absolute_error ? args.input : absolute_input.lexically_normal().string();
     spec.input_fingerprint = std::move(fingerprint).value();
     spec.restart = args.restart;
     Result<RunSummary> summary = engine.run(spec);

@@ -1,25 +1,36 @@
 // SPDX-License-Identifier: MIT
 //
 // `bulkscore status`: where each job of a SQLite database stands: its state, percent done,
-// counts, last checkpoint time, input, first rejections, and the exact command that resumes
-// it when it is unfinished.
+// counts, last checkpoint (time and position), input, first rejections, and the exact command
+// that resumes it when it is unfinished (or that it is finished).
+//
+// Limitation: a checkpoint records the input, the job and the scorer's configuration, not the
+// `--format`, `--rows-key` or `--config` flags `score` was given, so the printed command carries
+// none of them. `--format` matters only when it overrode what the file's name and header say; a
+// custom configuration is detected and named in a note, since its file cannot be.
 //
 // Thread safety: runs on the main thread only.
 
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "bulkscore/checkpoint.hpp"
+#include "bulkscore/opportunity_scorer.hpp"
+#include "bulkscore/scorer.hpp"
 #include "bulkscore/sqlite_store.hpp"
 
 #include "cli/commands.hpp"
+#include "cli/progress_display.hpp"
+#include "cli/shell_quote.hpp"
 
 namespace bulkscore::cli {
 namespace {
@@ -39,19 +50,6 @@ int exit_code_for(const Status& status) {
     }
 }
 
-// 1234567 -> "1,234,567".
-std::string with_commas(std::uint64_t value) {
-    const std::string digits = std::to_string(value);
-    std::string grouped;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) {
-            grouped += ',';
-        }
-        grouped += digits[i];
-    }
-    return grouped;
-}
-
 // ISO 8601 in UTC, to the second: "2024-05-01T12:00:00Z".
 std::string iso_time(std::int64_t unix_ms) {
     if (unix_ms <= 0) {
@@ -59,22 +57,6 @@ std::string iso_time(std::int64_t unix_ms) {
     }
     const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
     return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(seconds));
-}
-
-// Quotes `word` for a POSIX shell when it needs it, so the printed command can be pasted.
-std::string shell_word(std::string_view word) {
-    const bool plain = !word.empty() && word.find_first_not_of(
-                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
-                                            "wxyz0123456789_-./:=@%+,") == std::string_view::npos;
-    if (plain) {
-        return std::string(word);
-    }
-    std::string quoted = "'";
-    for (char c : word) {
-        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    quoted += "'";
-    return quoted;
 }
 
 std::string state_text(JobState state) {
@@ -86,13 +68,13 @@ std::string progress_text(const Checkpoint& job) {
     const std::uint64_t done = job.scored + job.rejected;
     if (job.total > 0) {
         const double percent = 100.0 * static_cast<double>(done) / static_cast<double>(job.total);
-        return fmt::format("{:.1f}% ({} of {} records)", percent, with_commas(done),
-                           with_commas(job.total));
+        return fmt::format("{:.1f}% ({} of {} records)", percent, group_thousands(done),
+                           group_thousands(job.total));
     }
     if (job.state == JobState::kFinished) {
-        return fmt::format("100% ({} records)", with_commas(done));
+        return fmt::format("100% ({} records)", group_thousands(done));
     }
-    return fmt::format("{} records done, total not counted", with_commas(done));
+    return fmt::format("{} records done, total not counted", group_thousands(done));
 }
 
 void print_rejections(const StatusArgs& args, const Checkpoint& job) {
@@ -114,20 +96,65 @@ void print_rejections(const StatusArgs& args, const Checkpoint& job) {
     }
 }
 
+// Where the checkpoint stands in the input: records before it are saved, the next run starts at
+// it.
+std::string position_text(const Checkpoint& job) {
+    const std::uint64_t saved = job.position.ordinal;
+    if (job.state == JobState::kFinished) {
+        return fmt::format("at the end of the input ({} record{})", group_thousands(saved),
+                           saved == 1 ? "" : "s");
+    }
+    std::string text = fmt::format("{} records in; the next run starts at record {}",
+                                   group_thousands(saved), group_thousands(saved + 1));
+    if (job.position.line > 0) {
+        text += fmt::format(", line {}", group_thousands(job.position.line));
+    }
+    return text;
+}
+
+// The exact command that continues `job`, or why there is none.
+void print_resume(const StatusArgs& args, const Checkpoint& job) {
+    if (job.state == JobState::kFinished) {
+        fmt::print(
+            "  resume: nothing to resume, the job is finished (`--restart` scores it again)\n");
+        return;
+    }
+    const std::string_view fingerprint = job.config_fingerprint;
+    if (!fingerprint.starts_with(OpportunityScorer::kVersion)) {
+        fmt::print("  resume: from the program that started it (it used its own scorer, \"{}\")\n",
+                   fingerprint.substr(0, fingerprint.find(' ')));
+        return;
+    }
+    fmt::print("  resume: bulkscore score {} --db {} --job {}\n", shell_quote_path(job.input),
+               shell_quote_path(args.db), shell_quote(job.job));
+    if (job.state == JobState::kRunning) {
+        // A running row is also what a killed process leaves behind: say when the command is safe.
+        fmt::print("  note: run it once no process is scoring the job any more\n");
+    }
+    if (fingerprint != OpportunityScoring().fingerprint()) {
+        fmt::print(
+            "  note: the job was scored with a --config file; add `--config FILE` with the "
+            "same settings\n");
+    }
+    std::error_code error;
+    if (!std::filesystem::exists(job.input, error)) {
+        fmt::print("  note: the input is no longer at {}; the command needs it there, unchanged\n",
+                   job.input);
+    }
+}
+
 void print_job(const StatusArgs& args, const Checkpoint& job) {
     fmt::print("job {}: {}, {}\n", job.job, state_text(job.state), progress_text(job));
-    fmt::print("  scored {}, rejected {}\n", with_commas(job.scored), with_commas(job.rejected));
-    fmt::print("  last checkpoint {} (started {})\n", iso_time(job.updated_at_ms),
-               iso_time(job.started_at_ms));
+    fmt::print("  scored {}, rejected {}\n", group_thousands(job.scored),
+               group_thousands(job.rejected));
+    fmt::print("  last checkpoint {}: {}; job started {}\n", iso_time(job.updated_at_ms),
+               position_text(job), iso_time(job.started_at_ms));
     fmt::print("  input {}\n", job.input.empty() ? "unknown" : job.input);
     if (job.state == JobState::kFailed && !job.message.empty()) {
         fmt::print("  error: {}\n", job.message);
     }
     print_rejections(args, job);
-    if (job.state != JobState::kFinished) {
-        fmt::print("  resume: bulkscore score {} --db {} --job {}\n", shell_word(job.input),
-                   shell_word(args.db), shell_word(job.job));
-    }
+    print_resume(args, job);
 }
 
 }  // namespace
@@ -154,7 +181,7 @@ int run_status(const StatusArgs& args) {
     }
     if (jobs->empty()) {
         fmt::print("no jobs in {} yet; start one with `bulkscore score INPUT --db {}`\n", args.db,
-                   shell_word(args.db));
+                   shell_quote_path(args.db));
         return kExitOk;
     }
     for (std::size_t i = 0; i < jobs->size(); ++i) {

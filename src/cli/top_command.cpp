@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: MIT
 //
 // `bulkscore top`: the best-scoring pages of a SQLite database, as an aligned table (with the
-// components that contributed most to each score), as CSV with the `scores` columns, or as a
-// JSON array.
+// components that drove each score), as CSV with the `scores` columns, or as a JSON array.
+//
+// What "drove" means (docs/cli.md): a component's contribution is the number of score points it
+// accounts for, `100 * w * c / sum(w)` with the weights its job was scored with, so that the nine
+// contributions add up to the score. The drivers are the three largest contributions of at least
+// 0.05 points, largest first, ties in SCORING.md's order.
 //
 // Thread safety: runs on the main thread only.
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +24,7 @@
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
+#include "bulkscore/opportunity_scorer.hpp"
 #include "bulkscore/score_result.hpp"
 #include "bulkscore/scorer_config.hpp"
 #include "bulkscore/sqlite_store.hpp"
@@ -52,15 +59,55 @@ std::string action_names() {
     return names;
 }
 
+constexpr std::size_t kDriversShown = 3;
+constexpr double kSmallestDriver = 0.05;  // Points; smaller ones would print as 0.0.
+
 struct Contribution {
     std::string_view name;
     double points = 0;  ///< Share of the 0-100 score.
 };
 
-// Each component's share of the score under the default weights (SCORING.md: score =
-// 100 * sum(w * c) / sum(w)), largest first.
-std::array<Contribution, 9> contributions(const Components& c) {
-    static const Components w = ScorerConfig::defaults().weights;
+using Drivers = std::vector<Contribution>;
+
+// The weights each job was scored with, read from its checkpoint's configuration fingerprint
+// ("opportunity-v1 {canonical JSON}"). A job whose fingerprint is not the default scorer's (a
+// host's own scorer) or whose checkpoint is gone falls back to SCORING.md's default weights.
+class JobWeights {
+public:
+    explicit JobWeights(const std::vector<Checkpoint>& jobs) {
+        for (const Checkpoint& job : jobs) {
+            if (auto weights = weights_of(job)) {
+                by_job_.emplace(job.job, *weights);
+            }
+        }
+    }
+
+    const Components& of(const std::string& job) const {
+        const auto found = by_job_.find(job);
+        return found == by_job_.end() ? defaults_ : found->second;
+    }
+
+private:
+    static std::optional<Components> weights_of(const Checkpoint& job) {
+        const std::string_view fingerprint = job.config_fingerprint;
+        const std::size_t space = fingerprint.find(' ');
+        if (space == std::string_view::npos ||
+            fingerprint.substr(0, space) != OpportunityScorer::kVersion) {
+            return std::nullopt;
+        }
+        auto config = parse_scorer_config(fingerprint.substr(space + 1), "checkpoint");
+        if (!config.ok()) {
+            return std::nullopt;
+        }
+        return config->weights;
+    }
+
+    Components defaults_ = ScorerConfig::defaults().weights;
+    std::map<std::string, Components, std::less<>> by_job_;
+};
+
+// The components that drove the score (see the file comment), largest first.
+Drivers drivers(const Components& c, const Components& w) {
     const double sum = w.upside + w.striking + w.ctr_gap + w.demand + w.decay + w.ease +
                        w.staleness + w.thinness + w.link_need;
     const double scale = sum > 0 ? 100.0 / sum : 0.0;
@@ -78,34 +125,36 @@ std::array<Contribution, 9> contributions(const Components& c) {
     std::stable_sort(parts.begin(), parts.end(), [](const Contribution& a, const Contribution& b) {
         return a.points > b.points;
     });
-    return parts;
-}
-
-// "upside 21.3, striking 15.0, ease 8.1": the three largest shares that show at one decimal.
-std::string top_components(const Components& components) {
-    std::string text;
-    int shown = 0;
-    for (const Contribution& part : contributions(components)) {
-        if (shown == 3 || part.points < 0.05) {
+    Drivers shown;
+    for (const Contribution& part : parts) {
+        if (shown.size() == kDriversShown || part.points < kSmallestDriver) {
             break;
         }
-        text += fmt::format("{}{} {:.1f}", shown == 0 ? "" : ", ", part.name, part.points);
-        ++shown;
+        shown.push_back(part);
+    }
+    return shown;
+}
+
+// "upside 21.3, striking 15.0, ease 8.1", or "-" when nothing reaches 0.05 points.
+std::string drivers_text(const Drivers& drivers) {
+    std::string text;
+    for (const Contribution& part : drivers) {
+        text += fmt::format("{}{} {:.1f}", text.empty() ? "" : ", ", part.name, part.points);
     }
     return text.empty() ? "-" : text;
 }
 
-void print_table(const std::vector<StoredScore>& rows) {
+void print_table(const std::vector<StoredScore>& rows, const JobWeights& weights) {
     std::vector<std::string> parts;
     std::size_t action_width = 6;
-    std::size_t parts_width = 14;
+    std::size_t parts_width = 16;
     for (const StoredScore& row : rows) {
-        parts.push_back(top_components(row.components));
+        parts.push_back(drivers_text(drivers(row.components, weights.of(row.job))));
         action_width = std::max(action_width, to_string(row.action).size());
         parts_width = std::max(parts_width, parts.back().size());
     }
     fmt::print("{:>4}  {:>5}  {:<{}}  {:>10}  {:<{}}  {}\n", "rank", "score", "action",
-               action_width, "potential", "top components", parts_width, "url");
+               action_width, "potential", "drivers (points)", parts_width, "url");
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const StoredScore& row = rows[i];
         fmt::print("{:>4}  {:>5.1f}  {:<{}}  {:>10.1f}  {:<{}}  {}\n", i + 1, row.score,
@@ -144,11 +193,16 @@ void print_csv(const std::vector<StoredScore>& rows) {
     }
 }
 
-void print_json(const std::vector<StoredScore>& rows) {
+void print_json(const std::vector<StoredScore>& rows, const JobWeights& weights) {
     boost::json::array array;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const StoredScore& row = rows[i];
         const Components& c = row.components;
+        boost::json::array driver_array;
+        for (const Contribution& part : drivers(c, weights.of(row.job))) {
+            driver_array.push_back(
+                boost::json::object{{"component", part.name}, {"points", part.points}});
+        }
         array.push_back(boost::json::object{
             {"rank", i + 1},
             {"id", row.id},
@@ -167,20 +221,16 @@ void print_json(const std::vector<StoredScore>& rows) {
             {"link_need", c.link_need},
             {"scorer_version", row.scorer_version},
             {"job", row.job},
+            {"drivers", std::move(driver_array)},
         });
     }
     fmt::print("{}\n", boost::json::serialize(array));
 }
 
 // Checks that `job` exists, so that a typo is an error rather than an empty list.
-int check_job(const TopArgs& args) {
-    auto jobs = read_jobs(args.db);
-    if (!jobs.ok()) {
-        fmt::print(stderr, "bulkscore top: {}\n", jobs.status().message());
-        return exit_code_for(jobs.status());
-    }
+int check_job(const TopArgs& args, const std::vector<Checkpoint>& jobs) {
     std::string names;
-    for (const Checkpoint& checkpoint : *jobs) {
+    for (const Checkpoint& checkpoint : jobs) {
         if (checkpoint.job == args.job) {
             return kExitOk;
         }
@@ -210,12 +260,18 @@ int run_top(const TopArgs& args) {
             return kExitUsage;
         }
     }
+    auto jobs = read_jobs(args.db);
+    if (!jobs.ok()) {
+        fmt::print(stderr, "bulkscore top: {}\n", jobs.status().message());
+        return exit_code_for(jobs.status());
+    }
     if (!args.job.empty()) {
-        if (const int code = check_job(args); code != kExitOk) {
+        if (const int code = check_job(args, *jobs); code != kExitOk) {
             return code;
         }
         query.job = args.job;
     }
+    const JobWeights weights(*jobs);
 
     auto rows = read_top_scores(args.db, query);
     if (!rows.ok()) {
@@ -225,12 +281,12 @@ int run_top(const TopArgs& args) {
     if (args.format == "csv") {
         print_csv(*rows);
     } else if (args.format == "json") {
-        print_json(*rows);
+        print_json(*rows, weights);
     } else if (rows->empty()) {
         fmt::print(stderr, "bulkscore top: no scores in {}{}\n", args.db,
                    args.action.empty() ? "" : " with action " + args.action);
     } else {
-        print_table(*rows);
+        print_table(*rows, weights);
     }
     return kExitOk;
 }
