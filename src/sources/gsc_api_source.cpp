@@ -90,8 +90,12 @@ public:
     Result<std::optional<Element>> next();
 
     // Keeps the element last returned for the next call: it turned out not to be
-    // a record.
-    void unread() noexcept { pending_ = 0; }
+    // a record. Its ordinal is given back too, so that `position()` names it again (a
+    // position whose ordinal ran one ahead of its byte offset misnumbered a resume).
+    void unread() noexcept {
+        pending_ = 0;
+        --ordinal_;
+    }
 
     // Moves past the separator after the last element, so that the position names
     // the next one.
@@ -113,12 +117,15 @@ public:
     }
 
 private:
-    enum class State : std::uint8_t { kFirst, kAfterElement, kAfterComma, kResumed, kEnd };
+    enum class State : std::uint8_t { kFirst, kAfterElement, kAfterComma, kEnd };
 
     void drop_pending() noexcept;
     // Skips JSON whitespace; at the end of the file the window is left empty.
     Status skip_space();
     bool next_is(char c) const noexcept;
+    // The last byte before file offset `offset` that is not JSON space, or '[' when only space
+    // lies between the array's '[' and `offset`. Moves the buffer; the caller seeks after.
+    Result<char> last_byte_before(std::uint64_t offset);
     Status find_key(std::string_view wanted);
     Status missing_key_error(std::string_view wanted, const std::vector<std::string>& keys) const;
     Result<std::size_t> value_extent(std::string_view what);
@@ -384,11 +391,6 @@ Result<std::optional<Element>> RowCursor::next() {
         return std::optional<Element>();
     }
     BULKSCORE_RETURN_IF_ERROR(skip_space());
-    if (state_ == State::kResumed && next_is(',')) {
-        // A position saved after a row that was followed by a malformed one.
-        buffer_.consume_in_line(1);
-        BULKSCORE_RETURN_IF_ERROR(skip_space());
-    }
     if (buffer_.window().empty()) {
         return syntax_error("a row or ']'");
     }
@@ -424,11 +426,48 @@ Status RowCursor::seek(const SourcePosition& position) {
                         "belong to this input",
                         path(), position.byte_offset, anchor_.offset));
     }
+    // The state is the one a fresh read had at this position, found from the byte before it:
+    // after a ',' a row must follow, after a row a ',' or ']' must. Guessing instead let a
+    // resumed read accept a missing or trailing comma that the fresh read had rejected.
+    state_ = State::kFirst;
+    if (position.ordinal > 0) {
+        Result<char> before = last_byte_before(position.byte_offset);
+        if (!before.ok()) {
+            return before.status();
+        }
+        state_ = *before == ',' ? State::kAfterComma : State::kAfterElement;
+    }
     BULKSCORE_RETURN_IF_ERROR(buffer_.seek(position.byte_offset, position.line));
     pending_ = 0;
     ordinal_ = position.ordinal;
-    state_ = position.ordinal == 0 ? State::kFirst : State::kResumed;
     return ok_status();
+}
+
+Result<char> RowCursor::last_byte_before(std::uint64_t offset) {
+    constexpr std::uint64_t kStep = 256;
+    std::uint64_t end = offset;
+    while (end > anchor_.offset) {
+        const std::uint64_t begin = end - std::min(kStep, end - anchor_.offset);
+        BULKSCORE_RETURN_IF_ERROR(buffer_.seek(begin, 1));
+        const auto wanted = static_cast<std::size_t>(end - begin);
+        while (buffer_.window().size() < wanted) {
+            Result<bool> more = buffer_.fill();
+            if (!more.ok()) {
+                return more.status();
+            }
+            if (!*more) {
+                break;
+            }
+        }
+        const std::string_view window = buffer_.window().substr(0, wanted);
+        for (std::size_t i = window.size(); i > 0; --i) {
+            if (!is_json_space(window[i - 1])) {
+                return window[i - 1];
+            }
+        }
+        end = begin;
+    }
+    return '[';
 }
 
 class GscApiSource final : public NodeSource {
