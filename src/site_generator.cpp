@@ -383,7 +383,8 @@ private:
 }  // namespace
 
 Status write_site_csv(const std::filesystem::path& path, const SiteGeneratorOptions& options) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // The user's umask decides, except that others never get write.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
     if (fd < 0) {
         return invalid_argument_error(
             fmt::format("{}: cannot create: {}; check the folder "

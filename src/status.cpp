@@ -62,6 +62,11 @@ Status Status::with_context(std::string_view context) const {
     if (ok()) {
         return Status();
     }
+    // A source that names its file in its own messages must not get the name twice.
+    const std::string_view own = rep_->message;
+    if (own.starts_with(context) && own.substr(context.size()).starts_with(": ")) {
+        return Status(rep_->code, rep_->message);
+    }
     std::string message(context);
     message += ": ";
     message += rep_->message;

@@ -218,6 +218,21 @@ TEST_CASE("Hostile input: invalid UTF-8 and NUL bytes in an id are kept byte for
     CHECK(rows[2][0] == with_nul);
 }
 
+TEST_CASE("Hostile input: an id that is not UTF-8 is written to JSON Lines as valid UTF-8",
+          "[hostile]") {
+    // JSON cannot carry the raw bytes: each byte that is not UTF-8 becomes U+FFFD, the valid
+    // multi-byte characters around it stay as they are.
+    TempDir dir;
+    write_file(dir / "site.csv", std::string(kHeader) + "caf\xc3\xa9-\xff-\xe2\x82,,10,1,3,,\n");
+
+    const ProcessResult result = score(dir / "site.csv", dir / "scores.jsonl");
+
+    REQUIRE(result.exit_code == 0);
+    const std::string text = read_file(dir / "scores.jsonl");
+    CHECK_THAT(text,
+               Catch::Contains("\"id\":\"caf\xc3\xa9-\xef\xbf\xbd-\xef\xbf\xbd\xef\xbf\xbd\""));
+}
+
 TEST_CASE("Hostile input: 1e400, NaN and infinities are not numbers; -0 is zero", "[hostile]") {
     TempDir dir;
     std::string text(kHeader);

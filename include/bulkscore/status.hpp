@@ -57,7 +57,8 @@ public:
     /// `"<code>: <message>"`, or `"ok"`.
     std::string to_string() const;
 
-    /// A copy whose message is `"<context>: <message>"`; ok stays ok.
+    /// A copy whose message is `"<context>: <message>"`, or the same message when it already
+    /// begins with `"<context>: "`; ok stays ok.
     Status with_context(std::string_view context) const;
 
 private:

@@ -23,6 +23,7 @@ namespace bulkscore {
 namespace {
 
 using detail::file_io_error;
+using detail::kCreatedFileMode;
 using detail::sync_directory;
 using detail::write_all;
 
@@ -225,7 +226,9 @@ Result<std::optional<Checkpoint>> FileCheckpointStore::load(std::string_view job
 Status FileCheckpointStore::save(const Checkpoint& checkpoint) {
     std::filesystem::path temporary = path_;
     temporary += ".tmp";
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    // O_NOFOLLOW: a symlink planted at the temporary name must not get its target truncated.
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                          kCreatedFileMode);
     if (fd < 0) {
         return file_io_error("create", temporary, errno);
     }

@@ -22,6 +22,7 @@
 #include "bulkscore/score_result.hpp"
 
 #include "sinks/posix_file.hpp"
+#include "utf8.hpp"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@ namespace bulkscore {
 namespace {
 
 using detail::file_io_error;
+using detail::kCreatedFileMode;
 using detail::sync_directory;
 
 // Rows collect until a buffer holds this much, then go out in one write.
@@ -54,8 +56,7 @@ public:
     Status open(std::filesystem::path path, std::string_view header) {
         path_ = std::move(path);
         header_ = header;
-        // 0666 and the user's umask decide the mode, as for any file a tool creates.
-        fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+        fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, kCreatedFileMode);
         if (fd_ < 0) {
             return file_io_error("open", path_, errno);
         }
@@ -207,9 +208,22 @@ void append_csv_rejection(std::string& out, const Rejection& r, std::string_view
 
 // Writes `text` as a JSON string. Limitation: bytes are copied as they are, so text that is not
 // valid UTF-8 in the input stays invalid in the output (strict JSON readers refuse such a line).
+// JSON text must be UTF-8: a byte that is not (an id copied from a damaged export) is written
+// as U+FFFD, so the line stays valid JSON.
 void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
-    for (const char c : text) {
+    for (std::size_t at = 0; at < text.size(); ++at) {
+        const char c = text[at];
+        if (static_cast<unsigned char>(c) >= 0x80) {
+            const std::size_t length = detail::utf8_sequence_length(text.substr(at));
+            if (length == 0) {
+                out.append(detail::kUtf8Replacement);
+            } else {
+                out.append(text.substr(at, length));
+                at += length - 1;
+            }
+            continue;
+        }
         switch (c) {
             case '"':
                 out.append("\\\"");

@@ -15,6 +15,10 @@
 
 namespace bulkscore::detail {
 
+/// The mode files are created with, before the user's umask: read for all, write for the owner
+/// and the group. Others never get write, even under `umask 000`.
+inline constexpr unsigned kCreatedFileMode = 0664;
+
 /// `"cannot <what> <path>: <strerror>"` as a status: `resource_exhausted` for a full disk or
 /// quota (saying to free space and resume), `not_found` for a missing path, `internal` otherwise.
 Status file_io_error(std::string_view what, const std::filesystem::path& path, int error);

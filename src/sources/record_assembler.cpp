@@ -8,6 +8,8 @@
 #include <limits>
 #include <optional>
 
+#include "utf8.hpp"
+
 namespace bulkscore::detail {
 namespace {
 
@@ -19,46 +21,6 @@ constexpr std::size_t kMaxDetailBytes = 120;
 // person would write, and is rejected as such.
 constexpr std::size_t kMaxNumberBytes = 64;
 
-// U+FFFD, written in place of bytes a rejection's detail cannot show.
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
-
-// The length of the well-formed UTF-8 sequence at the start of `text` (RFC 3629: no overlong
-// forms, no surrogates, nothing past U+10FFFF), or 0 when it does not start with one.
-std::size_t utf8_sequence_length(std::string_view text) noexcept {
-    const auto byte = [&](std::size_t i) {
-        return static_cast<unsigned char>(text[i]);
-    };
-    const unsigned char lead = byte(0);
-    if (lead < 0x80) {
-        return 1;
-    }
-    std::size_t length = 0;
-    unsigned char low = 0x80;  // The range of the second byte, which rules out the bad forms.
-    unsigned char high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        low = lead == 0xE0 ? 0xA0 : 0x80;
-        high = lead == 0xED ? 0x9F : 0xBF;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        low = lead == 0xF0 ? 0x90 : 0x80;
-        high = lead == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return 0;
-    }
-    if (text.size() < length || byte(1) < low || byte(1) > high) {
-        return 0;
-    }
-    for (std::size_t i = 2; i < length; ++i) {
-        if (byte(i) < 0x80 || byte(i) > 0xBF) {
-            return 0;
-        }
-    }
-    return length;
-}
-
 // The start of `value` as a rejection shows it: at most `kMaxDetailBytes` of input, cut at a
 // character boundary, with NUL bytes and bytes that are not UTF-8 each shown as U+FFFD, so that
 // the message stays valid text in every output (a JSON Lines file, a terminal).
@@ -69,8 +31,8 @@ std::string_view displayable(std::string_view value,
     while (in < value.size() && in < kMaxDetailBytes) {
         const std::size_t length = utf8_sequence_length(value.substr(in));
         if (length == 0 || value[in] == '\0') {
-            kReplacement.copy(buffer.data() + out, kReplacement.size());
-            out += kReplacement.size();
+            kUtf8Replacement.copy(buffer.data() + out, kUtf8Replacement.size());
+            out += kUtf8Replacement.size();
             ++in;
             continue;
         }
