@@ -14,7 +14,6 @@
 #include <array>
 #include <cstdio>
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +23,7 @@
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
-#include "bulkscore/opportunity_scorer.hpp"
+#include "bulkscore/html_report.hpp"
 #include "bulkscore/score_result.hpp"
 #include "bulkscore/scorer_config.hpp"
 #include "bulkscore/sqlite_store.hpp"
@@ -60,25 +59,16 @@ std::string action_names() {
 }
 
 constexpr std::size_t kDriversShown = 3;
-constexpr double kSmallestDriver = 0.05;  // Points; smaller ones would print as 0.0.
 
-struct Contribution {
-    std::string_view name;
-    double points = 0;  ///< Share of the 0-100 score.
-};
+using Drivers = std::vector<ComponentShare>;
 
-using Drivers = std::vector<Contribution>;
-
-// The weights each job was scored with, read from its checkpoint's configuration fingerprint
-// ("opportunity-v1 {canonical JSON}"). A job whose fingerprint is not the default scorer's (a
-// host's own scorer) or whose checkpoint is gone falls back to SCORING.md's default weights.
+// The weights each job was scored with (`job_weights`: from its checkpoint, SCORING.md's
+// defaults for a host's own scorer or a job whose checkpoint is gone).
 class JobWeights {
 public:
     explicit JobWeights(const std::vector<Checkpoint>& jobs) {
         for (const Checkpoint& job : jobs) {
-            if (auto weights = weights_of(job)) {
-                by_job_.emplace(job.job, *weights);
-            }
+            by_job_.emplace(job.job, job_weights(job));
         }
     }
 
@@ -88,57 +78,19 @@ public:
     }
 
 private:
-    static std::optional<Components> weights_of(const Checkpoint& job) {
-        const std::string_view fingerprint = job.config_fingerprint;
-        const std::size_t space = fingerprint.find(' ');
-        if (space == std::string_view::npos ||
-            fingerprint.substr(0, space) != OpportunityScorer::kVersion) {
-            return std::nullopt;
-        }
-        auto config = parse_scorer_config(fingerprint.substr(space + 1), "checkpoint");
-        if (!config.ok()) {
-            return std::nullopt;
-        }
-        return config->weights;
-    }
-
     Components defaults_ = ScorerConfig::defaults().weights;
     std::map<std::string, Components, std::less<>> by_job_;
 };
 
 // The components that drove the score (see the file comment), largest first.
-Drivers drivers(const Components& c, const Components& w) {
-    const double sum = w.upside + w.striking + w.ctr_gap + w.demand + w.decay + w.ease +
-                       w.staleness + w.thinness + w.link_need;
-    const double scale = sum > 0 ? 100.0 / sum : 0.0;
-    std::array<Contribution, 9> parts = {{
-        {"upside", w.upside * c.upside * scale},
-        {"striking", w.striking * c.striking * scale},
-        {"ctr_gap", w.ctr_gap * c.ctr_gap * scale},
-        {"demand", w.demand * c.demand * scale},
-        {"decay", w.decay * c.decay * scale},
-        {"ease", w.ease * c.ease * scale},
-        {"staleness", w.staleness * c.staleness * scale},
-        {"thinness", w.thinness * c.thinness * scale},
-        {"link_need", w.link_need * c.link_need * scale},
-    }};
-    std::stable_sort(parts.begin(), parts.end(), [](const Contribution& a, const Contribution& b) {
-        return a.points > b.points;
-    });
-    Drivers shown;
-    for (const Contribution& part : parts) {
-        if (shown.size() == kDriversShown || part.points < kSmallestDriver) {
-            break;
-        }
-        shown.push_back(part);
-    }
-    return shown;
+Drivers drivers(const Components& components, const Components& weights) {
+    return driving_components(components, weights, kDriversShown);
 }
 
 // "upside 21.3, striking 15.0, ease 8.1", or "-" when nothing reaches 0.05 points.
 std::string drivers_text(const Drivers& drivers) {
     std::string text;
-    for (const Contribution& part : drivers) {
+    for (const ComponentShare& part : drivers) {
         text += fmt::format("{}{} {:.1f}", text.empty() ? "" : ", ", part.name, part.points);
     }
     return text.empty() ? "-" : text;
@@ -199,7 +151,7 @@ void print_json(const std::vector<StoredScore>& rows, const JobWeights& weights)
         const StoredScore& row = rows[i];
         const Components& c = row.components;
         boost::json::array driver_array;
-        for (const Contribution& part : drivers(c, weights.of(row.job))) {
+        for (const ComponentShare& part : drivers(c, weights.of(row.job))) {
             driver_array.push_back(
                 boost::json::object{{"component", part.name}, {"points", part.points}});
         }
