@@ -22,6 +22,7 @@
 #include "bulkscore/html_report.hpp"
 
 #include "sinks/sqlite_db.hpp"
+#include "sinks/sqlite_rows.hpp"
 
 namespace bulkscore {
 namespace {
@@ -241,30 +242,11 @@ Status read_top(SqliteDb& db, std::size_t limit, ReportData& data) {
     }
     data.top.reserve(std::min<std::size_t>(limit, 100000));
     return for_each_row(*select, db, "reading the best scores", [&](const SqliteStatement& row) {
-        StoredScore score;
-        score.id = row.column_text(0);
-        score.url = row.column_text(1);
-        score.score = row.column_double(2);
-        score.potential_clicks = row.column_double(3);
-        const std::string name = row.column_text(4);
-        const auto action = parse_action(name);
-        if (!action) {
-            return unknown_value(db, "action", name);
+        auto score = score_from_row(row, db);
+        if (!score.ok()) {
+            return score.status();
         }
-        score.action = *action;
-        Components& c = score.components;
-        c.upside = row.column_double(5);
-        c.striking = row.column_double(6);
-        c.ctr_gap = row.column_double(7);
-        c.demand = row.column_double(8);
-        c.decay = row.column_double(9);
-        c.ease = row.column_double(10);
-        c.staleness = row.column_double(11);
-        c.thinness = row.column_double(12);
-        c.link_need = row.column_double(13);
-        score.scorer_version = row.column_text(14);
-        score.job = row.column_text(15);
-        data.top.push_back(std::move(score));
+        data.top.push_back(std::move(score).value());
         return Status();
     });
 }

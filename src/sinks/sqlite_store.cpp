@@ -25,10 +25,13 @@
 
 #include "sinks/sorted_results.hpp"
 #include "sinks/sqlite_db.hpp"
+#include "sinks/sqlite_rows.hpp"
 
 namespace bulkscore {
 namespace {
 
+using detail::kScoreColumns;
+using detail::score_from_row;
 using detail::SortedResults;
 using detail::SqliteDb;
 using detail::SqliteStatement;
@@ -102,11 +105,6 @@ constexpr std::string_view kJobColumns =
     "job, state, position_ordinal, position_byte_offset, position_line, total, scored, "
     "rejected, input, input_fingerprint, config_fingerprint, sink_state, started_at_ms, "
     "updated_at_ms, message";
-
-// The columns `score_from_row` reads, in its order.
-constexpr std::string_view kScoreColumns =
-    "id, url, score, potential_clicks, action, upside, striking, ctr_gap, demand, decay, ease, "
-    "staleness, thinness, link_need, scorer_version, job";
 
 std::int64_t to_sql(std::uint64_t value) noexcept {
     return static_cast<std::int64_t>(value);
@@ -800,7 +798,9 @@ Result<SqliteDb> open_for_reading(const std::filesystem::path& path) {
     return db;
 }
 
-Result<StoredScore> score_from_row(const SqliteStatement& row, const SqliteDb& db) {
+}  // namespace
+
+Result<StoredScore> detail::score_from_row(const SqliteStatement& row, const SqliteDb& db) {
     StoredScore score;
     score.id = row.column_text(0);
     score.url = row.column_text(1);
@@ -829,6 +829,8 @@ Result<StoredScore> score_from_row(const SqliteStatement& row, const SqliteDb& d
     score.job = row.column_text(15);
     return score;
 }
+
+namespace {
 
 Result<StoredRejection> rejection_from_row(const SqliteStatement& row, const SqliteDb& db) {
     StoredRejection rejection;
