@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "support/store_contract.hpp"
+#include "support/system_faults.hpp"
 #include "support/test_support.hpp"
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -90,41 +91,6 @@ public:
 
 private:
     sqlite3* db_ = nullptr;
-};
-
-// Makes a file immutable (even for root) while alive, where the file system allows it.
-class ImmutableFile {
-public:
-    explicit ImmutableFile(const std::filesystem::path& path) : path_(path) {
-        applied_ = set_flag(true);
-    }
-    ImmutableFile(const ImmutableFile&) = delete;
-    ImmutableFile& operator=(const ImmutableFile&) = delete;
-    ~ImmutableFile() {
-        if (applied_) {
-            set_flag(false);
-        }
-    }
-    bool applied() const noexcept { return applied_; }
-
-private:
-    bool set_flag(bool on) {
-        const int fd = ::open(path_.c_str(), O_RDONLY);
-        if (fd < 0) {
-            return false;
-        }
-        int flags = 0;
-        bool done = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
-        if (done) {
-            flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
-            done = ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
-        }
-        ::close(fd);
-        return done;
-    }
-
-    std::filesystem::path path_;
-    bool applied_ = false;
 };
 
 }  // namespace

@@ -27,12 +27,9 @@
 namespace bulkscore {
 namespace {
 
+using detail::open_for_reading;
 using detail::SqliteDb;
 using detail::SqliteStatement;
-
-// The store's `PRAGMA application_id` ("BSCR"), which tells a bulkscore database from any other.
-constexpr std::int64_t kApplicationId = 0x42534352;
-constexpr int kReadBusyTimeoutMs = 5000;
 
 // `?1` is the job filter in every query: NULL selects every job.
 constexpr const char* kSelectJobs =
@@ -122,30 +119,6 @@ Result<SqliteStatement> prepare(SqliteDb& db,
         statement->bind_int(2, sql_limit(*limit));
     }
     return statement;
-}
-
-Result<SqliteDb> open_database(const std::filesystem::path& path) {
-    std::error_code ignored;
-    if (!std::filesystem::exists(path, ignored)) {
-        return not_found_error(fmt::format(
-            "no database at {}; create it with `bulkscore score INPUT --db {}`, or check the path",
-            path, path.string()));
-    }
-    auto db = SqliteDb::open(path, SQLITE_OPEN_READONLY);
-    if (!db.ok()) {
-        return db.status();
-    }
-    sqlite3_busy_timeout(db->get(), kReadBusyTimeoutMs);
-    auto id = db->query_int("PRAGMA application_id", "reading the database header");
-    if (!id.ok()) {
-        return id.status();
-    }
-    if (*id != kApplicationId) {
-        return failed_precondition_error(fmt::format(
-            "{} is not a bulkscore database; name the file written by `bulkscore score --db`",
-            path));
-    }
-    return db;
 }
 
 Status read_jobs_into(SqliteDb& db, ReportData& data) {
@@ -281,7 +254,7 @@ Result<ReportData> read_report_data(const std::filesystem::path& path, const Rep
     if (query.top == 0) {
         return invalid_argument_error("the report needs at least one row of best pages (top > 0)");
     }
-    auto db = open_database(path);
+    auto db = open_for_reading(path);
     if (!db.ok()) {
         return db.status();
     }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 //
-// Reading rows of the SQLite store's `scores` table, shared by the store's read side and the
-// HTML report's queries, so that both decode a row the same way.
+// The SQLite store's read side as other readers use it (the HTML report's queries): opening a
+// database for reading and decoding `scores` rows, so that every reader checks and decodes the
+// same way.
 //
 // Thread safety: a function over a statement the caller owns.
 
 #pragma once
 
+#include <filesystem>
 #include <string_view>
 
 #include "bulkscore/sqlite_store.hpp"
@@ -15,6 +17,11 @@
 #include "sinks/sqlite_db.hpp"
 
 namespace bulkscore::detail {
+
+/// Opens an existing bulkscore database read-only, with a busy timeout for a writer's commits.
+/// `not_found` when there is no file, `failed_precondition` when it is not a bulkscore database
+/// (or its schema is newer than this version).
+Result<SqliteDb> open_for_reading(const std::filesystem::path& path);
 
 /// The `scores` columns, in the order `score_from_row` reads them.
 inline constexpr std::string_view kScoreColumns =

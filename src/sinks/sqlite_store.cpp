@@ -31,6 +31,7 @@ namespace bulkscore {
 namespace {
 
 using detail::kScoreColumns;
+using detail::open_for_reading;
 using detail::score_from_row;
 using detail::SortedResults;
 using detail::SqliteDb;
@@ -779,7 +780,9 @@ namespace {
 
 constexpr std::chrono::milliseconds kReadBusyTimeout{5000};
 
-Result<SqliteDb> open_for_reading(const std::filesystem::path& path) {
+}  // namespace
+
+Result<SqliteDb> detail::open_for_reading(const std::filesystem::path& path) {
     std::error_code ignored;
     if (!std::filesystem::exists(path, ignored)) {
         return not_found_error(fmt::format(
@@ -797,8 +800,6 @@ Result<SqliteDb> open_for_reading(const std::filesystem::path& path) {
     }
     return db;
 }
-
-}  // namespace
 
 Result<StoredScore> detail::score_from_row(const SqliteStatement& row, const SqliteDb& db) {
     StoredScore score;
