@@ -151,7 +151,9 @@ ScoreResult OpportunityScorer::score(const Node& node) const noexcept {
     ScoreResult result;
     result.id = node.id;
     result.url = node.url.empty() ? node.id : node.url;
-    result.score = 100 * weighted / weight_sum_;
+    // Rounding can carry the ratio one ulp past 1 (all components 1, or weights near the
+    // smallest doubles); SCORING.md promises a score in [0, 100].
+    result.score = std::min(100.0, 100 * weighted / weight_sum_);
     result.potential_clicks = potential;
     result.action = choose_action(node, c, potential, cfg.min_impressions_for_ctr);
     result.components = c;

@@ -284,7 +284,9 @@ Result<double> read_number(const boost::json::value& value,
         return invalid_argument_error(
             fmt::format("{}: {} is not representable as a number: {}", origin, key, ec.message()));
     }
-    return number;
+    // -0 (written so, or a negative number too small for a double) is 0: a weight of -0 is
+    // not negative, and the canonical JSON must read back to itself.
+    return number == 0 ? 0.0 : number;
 }
 
 // The name of the preset whose points are exactly `curve`, or "custom".
@@ -553,7 +555,9 @@ Result<ScorerConfig> parse_unguarded(std::string_view json, std::string_view ori
 // fmt's `{}` is the shortest text that reads back to the same double; JSON has no spelling for
 // infinities or NaN, so those (only in an unvalidated config) become null.
 void append_number(std::string& out, double value) {
-    if (std::isfinite(value)) {
+    if (value == 0) {
+        out += '0';  // Also for -0, which JSON readers may take as the integer 0.
+    } else if (std::isfinite(value)) {
         fmt::format_to(std::back_inserter(out), "{}", value);
     } else {
         out += "null";

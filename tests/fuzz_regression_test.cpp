@@ -5,7 +5,10 @@
 // rejection or error that the fixed code gives. Reproducers too binary for a string literal live
 // in tests/fuzz/regressions/<target>/, where `tests/fuzz/run` also uses them as seeds.
 
+#include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +17,8 @@
 
 #include "bulkscore/node_batch.hpp"
 #include "bulkscore/node_source.hpp"
+#include "bulkscore/opportunity_scorer.hpp"
+#include "bulkscore/scorer_config.hpp"
 #include "bulkscore/status.hpp"
 
 #include "support/test_support.hpp"
@@ -163,6 +168,54 @@ TEST_CASE("FuzzRegression: the fuzzer's reproducer of a resume past a missing co
         REQUIRE_FALSE(after_resume.ok());
         CHECK(after_resume.code() == StatusCode::kInvalidArgument);
     }
+}
+
+// The scorer configuration in a reproducer of the `scorer_config` target, which must parse.
+ScorerConfig read_config_reproducer(const std::string& name) {
+    const std::filesystem::path path = regression_file("scorer_config", name);
+    std::ifstream file(path, std::ios::binary);
+    REQUIRE(file);
+    const std::string json{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+    Result<ScorerConfig> config = parse_scorer_config(json, path.string());
+    REQUIRE_OK(config.status());
+    return *config;
+}
+
+TEST_CASE("FuzzRegression: a lone tiny weight on a full component scores at most 100",
+          "[fuzz-regression][scorer-config]") {
+    // The fuzzer's reproducer: every weight 0 but link_need's 1e-160; 100 * w / w rounded past
+    // 100 before the score was bounded.
+    const ScorerConfig config = read_config_reproducer("tiny_weight_rounds_past_100.json");
+    Result<OpportunityScorer> scorer = OpportunityScorer::create(config);
+    REQUIRE_OK(scorer.status());
+
+    Node page;
+    page.id = "/no-links";
+    page.impressions = 10;
+    page.inlinks = 0;  // link_need = 1, the only weighted component.
+    const ScoreResult result = scorer->score(page);
+    CHECK(result.components.link_need == 1.0);
+    CHECK(result.score <= 100.0);
+    CHECK(result.score == Approx(100.0).epsilon(1e-12));
+}
+
+TEST_CASE("FuzzRegression: a negative weight that underflows to -0 reads as 0 and round-trips",
+          "[fuzz-regression][scorer-config]") {
+    // The fuzzer's reproducer: `"upside": -32666666644.9e-3240` is -0 as a double; it was
+    // accepted (not below 0) and written back as `-0`, which reads back as the integer 0.
+    const ScorerConfig config = read_config_reproducer("negative_underflow_weight.json");
+    CHECK_FALSE(std::signbit(config.weights.upside));
+
+    const std::string canonical = to_json(config);
+    CHECK_THAT(canonical, Catch::Contains("\"upside\":0,"));
+    Result<ScorerConfig> back = parse_scorer_config(canonical, "canonical");
+    REQUIRE_OK(back.status());
+    CHECK(to_json(*back) == canonical);
+
+    // A configuration built in code with -0.0 writes the same text.
+    ScorerConfig in_code = config;
+    in_code.weights.upside = -0.0;
+    CHECK(to_json(in_code) == canonical);
 }
 
 }  // namespace

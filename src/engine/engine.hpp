@@ -9,8 +9,9 @@
 //   only hands out ranges and each scoring task reads its own batch, so that reading is spread
 //   over the workers instead of capping the run at one thread;
 // - the scoring pool (`boost::asio::thread_pool`) scores the nodes of a slot: a sync scorer in
-//   chunks of nodes, an async scorer as one coroutine per node under a global permit count;
-//   retries wait on Asio timers (`RetryTimers`), never on a sleeping thread;
+//   chunks of nodes, an async scorer on `async_nodes_in_flight` long-lived coroutines (lanes,
+//   `AsyncLanes`) that each take the next unstarted node; retries wait on Asio timers
+//   (`RetryTimers`), never on a sleeping thread;
 // - the committer (the thread that called `run`) reorders scored slots by sequence number,
 //   writes them to the sink in input order, checkpoints, emits progress events and hands the
 //   slots back.
@@ -38,13 +39,13 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/signals2/signal.hpp>
 #include <boost/system/error_code.hpp>
 
 #include "bulkscore/bulk_scorer.hpp"
 
+#include "engine/async_lanes.hpp"
 #include "engine/batch_slot.hpp"
 #include "engine/progress_meter.hpp"
 #include "engine/random_access_source.hpp"
@@ -70,8 +71,6 @@ public:
     void cancel() noexcept;
 
 private:
-    using Permits = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
-
     /// Why the run is ending early, if it is.
     enum class Stop : std::uint8_t { kNone, kCancelled, kFailed };
 
@@ -103,7 +102,7 @@ private:
     void score_range(BatchSlot& slot, std::size_t begin, std::size_t end) noexcept;
     bool score_node(BatchSlot& slot, std::size_t index) noexcept;  // True: settled now.
     bool retry_node_later(BatchSlot& slot, std::size_t index) noexcept;
-    boost::asio::awaitable<void> score_batch_async(BatchSlot& slot);
+    boost::asio::awaitable<void> async_lane();
     boost::asio::awaitable<void> score_node_async(BatchSlot& slot, std::size_t index);
     bool should_retry(const Status& status, const NodeOutcome& outcome) const noexcept;
     void record_scored(BatchSlot& slot, std::size_t index) noexcept;
@@ -147,7 +146,7 @@ private:
     // One run's machinery; built by `run`, joined and destroyed before it returns.
     std::unique_ptr<boost::asio::thread_pool> pool_;
     std::unique_ptr<RetryTimers> timers_;
-    std::unique_ptr<Permits> permits_;
+    std::unique_ptr<AsyncLanes> lanes_;
     std::vector<std::unique_ptr<BatchSlot>> slots_;
     std::size_t worker_count_ = 1;
     std::size_t batch_records_ = 1;  // Effective batch size.

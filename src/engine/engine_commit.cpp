@@ -164,8 +164,8 @@ void Engine::begin_stop(Stop why, Status error) {
     }
     reader_cv_.notify_all();
     timers_->cancel_all();
-    if (permits_) {
-        permits_->close();
+    if (lanes_) {
+        lanes_->close();
     }
 }
 

@@ -153,8 +153,14 @@ void Engine::dispatch(BatchSlot& slot) {
     const std::size_t count = slot.batch.nodes.size();
     slot.prepare_for_scoring(1);  // The extra share is ours until every task is posted.
     if (async_scorer_ != nullptr) {
-        boost::asio::co_spawn(pool_->get_executor(), score_batch_async(slot),
-                              [](const std::exception_ptr&) noexcept {});
+        if (!lanes_->push(slot)) {
+            // Stopping: the lanes take no more batches, and none of these nodes has started.
+            for (std::size_t index = 0; index < count; ++index) {
+                record_abandoned(slot, index);
+            }
+            node_done(slot, count);
+        }
+        node_done(slot, 1);
         return;
     }
     const std::size_t chunks =
@@ -226,36 +232,33 @@ bool Engine::retry_node_later(BatchSlot& slot, std::size_t index) noexcept {
     }
 }
 
-boost::asio::awaitable<void> Engine::score_batch_async(BatchSlot& slot) {
-    const std::size_t count = slot.batch.nodes.size();
-    std::size_t started = 0;
-    try {
-        for (; started < count && !aborting_.load(); ++started) {
-            boost::system::error_code error;
-            co_await permits_->async_send(
-                boost::system::error_code(),
-                boost::asio::redirect_error(boost::asio::use_awaitable, error));
-            if (error) {
-                break;  // The permits were closed: the run is stopping.
-            }
-            boost::asio::co_spawn(
-                pool_->get_executor(), score_node_async(slot, started),
-                [this, &slot, index = started](const std::exception_ptr& thrown) noexcept {
-                    permits_->try_receive([](boost::system::error_code) {});
-                    // The coroutine settles its node itself, unless it threw first.
-                    if (thrown) {
-                        record_failed(slot, index, internal_error("the async scorer threw"));
-                        node_done(slot, 1);
-                    }
-                });
+boost::asio::awaitable<void> Engine::async_lane() {
+    for (;;) {
+        BatchSlot* slot = nullptr;
+        std::size_t index = 0;
+        const AsyncLanes::Take taken = lanes_->take(slot, index);
+        if (taken == AsyncLanes::Take::kClosed) {
+            break;
         }
-    } catch (const std::exception& error) {
-        logger()->error("async scoring stopped batch={} error={}", slot.seq, error.what());
+        if (taken == AsyncLanes::Take::kEmpty) {
+            co_await lanes_->wait();
+            continue;
+        }
+        if (aborting_.load()) {
+            record_abandoned(*slot, index);  // Never started: no call is cut short.
+            node_done(*slot, 1);
+            continue;
+        }
+        try {
+            co_await score_node_async(*slot, index);
+        } catch (const std::exception& error) {
+            // Only the machinery can throw here (the scorer's exceptions are caught inside),
+            // before the node settled: it fails for good rather than stall its batch.
+            record_failed(*slot, index,
+                          internal_error(exception_text("async scoring", error.what())));
+            node_done(*slot, 1);
+        }
     }
-    for (std::size_t index = started; index < count; ++index) {
-        record_abandoned(slot, index);
-    }
-    node_done(slot, count - started + 1);  // The unstarted nodes and the batch's own share.
 }
 
 boost::asio::awaitable<void> Engine::score_node_async(BatchSlot& slot, std::size_t index) {

@@ -8,6 +8,7 @@
 #include <exception>
 #include <thread>
 
+#include <boost/asio/co_spawn.hpp>
 #include <fmt/format.h>
 
 #include "bulkscore/logging.hpp"
@@ -287,7 +288,16 @@ void Engine::execute() {
     pool_ = std::make_unique<boost::asio::thread_pool>(worker_count_);
     timers_ = std::make_unique<RetryTimers>(pool_->get_executor());
     if (async_scorer_ != nullptr) {
-        permits_ = std::make_unique<Permits>(pool_->get_executor(), options_.async_nodes_in_flight);
+        lanes_ =
+            std::make_unique<AsyncLanes>(pool_->get_executor(), options_.async_nodes_in_flight);
+        for (std::size_t lane = 0; lane < options_.async_nodes_in_flight; ++lane) {
+            boost::asio::co_spawn(pool_->get_executor(), async_lane(),
+                                  [](const std::exception_ptr& thrown) noexcept {
+                                      if (thrown) {
+                                          logger()->error("an async scoring lane stopped early");
+                                      }
+                                  });
+        }
     }
     {
         std::jthread reader([this] { reader_loop(); });
@@ -301,9 +311,12 @@ void Engine::execute() {
                        internal_error(fmt::format("the committer threw: {}", error.what())));
         }
     }
+    if (lanes_) {
+        lanes_->close();  // The reader has ended: the lanes drain what is queued and return.
+    }
     pool_->join();
     finish_run();
-    permits_.reset();
+    lanes_.reset();
     timers_.reset();
     pool_.reset();
     log_end();

@@ -163,8 +163,11 @@ public:
             why = "fork failed";
             return std::nullopt;
         }
-        // The insert makes the write lock certain (and is rolled back at the end).
+        // The insert makes the write lock certain (and is rolled back at the end). The timeout
+        // lets the engine finish a commit it is in the middle of (slow under sanitizers) instead
+        // of failing to take the lock.
         holder.send(
+            ".timeout 30000\n"
             "BEGIN EXCLUSIVE;\n"
             "INSERT INTO jobs(job, state) VALUES('lock-holder', 'running');\n"
             ".print holding-the-lock\n");
