@@ -24,7 +24,8 @@ struct ScoreArgs {
     std::string out;  ///< `--out FILE`; empty when `--db` is used.
     std::string format = "auto";
     std::string json_rows_key;
-    std::string job;  ///< Empty: derived from the input path.
+    std::string crawl;  ///< `--crawl PATH`: a crawl joined by URL; empty for none.
+    std::string job;    ///< Empty: derived from the input path.
     std::size_t batch_size = 1000;
     std::size_t workers = 0;
     std::size_t in_flight = 5;

@@ -38,6 +38,9 @@ void add_score(CLI::App& app, ScoreArgs& args) {
         ->capture_default_str();
     score->add_option("--rows-key", args.json_rows_key,
                       "gsc-api: key of the array of rows (default: rows)");
+    score->add_option("--crawl", args.crawl,
+                      "Screaming Frog Internal > All export: fills in word count and inlinks by "
+                      "URL");
     score->add_option("--job", args.job, "Job name (default: the input's file name stem)");
     score->add_option("--batch-size", args.batch_size, "Records per batch")
         ->check(CLI::PositiveNumber)

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "bulkscore/bulk_scorer.hpp"
 #include "bulkscore/file_checkpoint_store.hpp"
 #include "bulkscore/file_sink.hpp"
+#include "bulkscore/logging.hpp"
 #include "bulkscore/node_source.hpp"
 #include "bulkscore/opportunity_scorer.hpp"
 #include "bulkscore/scorer.hpp"
@@ -30,6 +32,7 @@
 #include "cli/progress_display.hpp"
 #include "cli/shell_quote.hpp"
 #include "cli/signals.hpp"
+#include "sources/crawl_join_source.hpp"
 
 namespace bulkscore::cli {
 namespace {
@@ -76,6 +79,7 @@ std::string resume_command(const ScoreArgs& args) {
         add("--format", args.format);
     }
     add("--rows-key", args.json_rows_key);
+    add_path("--crawl", args.crawl);
     add("--job", args.job);
     add_path("--config", args.config);
     return command;
@@ -194,18 +198,127 @@ int report(const ScoreArgs& args, const std::string& job, const RunSummary& summ
     }
 }
 
-// Reads the job's checkpoint before the run, only to say up front that the run resumes.
-std::optional<Checkpoint> resumable_checkpoint(CheckpointStore& store,
-                                               const std::string& job,
-                                               bool restart) {
+// The job's checkpoint before the run, to say up front that the run resumes and to check the
+// crawl before indexing it; none with `--restart`.
+std::optional<Checkpoint> previous_checkpoint(CheckpointStore& store,
+                                              const std::string& job,
+                                              bool restart) {
     if (restart) {
         return std::nullopt;
     }
     Result<std::optional<Checkpoint>> loaded = store.load(job);
-    if (!loaded.ok() || !loaded->has_value() || (*loaded)->state == JobState::kFinished) {
+    if (!loaded.ok()) {
         return std::nullopt;  // The engine loads it again and reports any problem itself.
     }
     return std::move(loaded).value();
+}
+
+// Where the crawl index's temporary files go: $TMPDIR when set, else beside the output, which
+// is where the user already expects files of the size of the site.
+fs::path crawl_temp_dir(const ScoreArgs& args) {
+    if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir != nullptr && *tmpdir != '\0') {
+        return tmpdir;
+    }
+    const fs::path parent = fs::path(args.db.empty() ? args.out : args.db).parent_path();
+    return parent.empty() ? fs::path(".") : parent;
+}
+
+// Refuses a resume whose crawl differs from the one the job started with, before the new one
+// is indexed; the engine would refuse it too, less clearly, as a changed input.
+Status check_same_crawl(const std::string& job,
+                        const Checkpoint& previous,
+                        std::string_view crawl_fingerprint) {
+    const std::string_view before = detail::crawl_part(previous.input_fingerprint);
+    if (previous.state == JobState::kFinished || before == crawl_fingerprint) {
+        return Status();
+    }
+    const auto describe = [](std::string_view crawl) {
+        const std::size_t path = crawl.find(" path=");
+        return path == std::string_view::npos
+                   ? std::string("no --crawl")
+                   : fmt::format("--crawl {} ({})", crawl.substr(path + 6), crawl.substr(0, path));
+    };
+    return failed_precondition_error(fmt::format(
+        "cannot resume job '{}': it was started with {}, and this run has {}; resume with the "
+        "same crawl file, unchanged, or run again with --restart to score it from the beginning",
+        job, describe(before), describe(crawl_fingerprint)));
+}
+
+// Indexes the crawl of `--crawl` and wraps `source` in the join.
+//
+// Limitation: SIGINT is handled from the engine's start on, so Ctrl-C while the crawl is indexed
+// ends the process at once: nothing was scored yet, and the index's temporary files stay behind
+// (crawl_index.hpp names them).
+Result<std::unique_ptr<detail::CrawlJoinSource>> join_crawl(const ScoreArgs& args,
+                                                            std::unique_ptr<NodeSource> source) {
+    detail::CrawlIndexOptions options;
+    options.crawl = args.crawl;
+    options.temp_dir = crawl_temp_dir(args);
+    say("indexing crawl {} (temporary files in {})", args.crawl, options.temp_dir.string());
+    Result<std::unique_ptr<detail::CrawlIndex>> index = detail::CrawlIndex::build(options);
+    if (!index.ok()) {
+        return index.status();
+    }
+    const detail::CrawlIndexStats& stats = (*index)->stats();
+    say("crawl index: {} pages from {} rows in {} ({} not HTML pages answering 200, {} "
+        "unreadable, {} without values, {} repeated URLs replaced)",
+        group_thousands(stats.pages), group_thousands(stats.rows), format_duration(stats.seconds),
+        group_thousands(stats.not_a_page), group_thousands(stats.unreadable),
+        group_thousands(stats.no_values), group_thousands(stats.replaced));
+    logger()->info(
+        "crawl index built file={} rows={} pages={} not_a_page={} unreadable={} no_values={} "
+        "replaced={} seconds={:.1f}",
+        args.crawl, stats.rows, stats.pages, stats.not_a_page, stats.unreadable, stats.no_values,
+        stats.replaced, stats.seconds);
+    if (stats.unreadable > 0) {
+        logger()->warn("crawl rows skipped with unreadable values file={} count={} first={}",
+                       args.crawl, stats.unreadable, stats.first_unreadable);
+    }
+    return std::make_unique<detail::CrawlJoinSource>(std::move(source), std::move(*index));
+}
+
+// Applies `--crawl` (or its absence): adds the crawl to the input fingerprint, refuses a resume
+// with another crawl, and wraps `input` in the join unless the job is finished.
+Status apply_crawl(const ScoreArgs& args,
+                   const std::string& job,
+                   const std::optional<Checkpoint>& previous,
+                   std::unique_ptr<NodeSource>& input,
+                   std::string& input_fingerprint,
+                   detail::CrawlJoinSource*& join) {
+    std::string crawl;
+    if (!args.crawl.empty()) {
+        Result<std::string> fingerprint = detail::crawl_fingerprint(args.crawl);
+        if (!fingerprint.ok()) {
+            return fingerprint.status();
+        }
+        crawl = std::move(fingerprint).value();
+    }
+    if (previous) {
+        BULKSCORE_RETURN_IF_ERROR(check_same_crawl(job, *previous, crawl));
+    }
+    if (crawl.empty()) {
+        return Status();
+    }
+    input_fingerprint = detail::with_crawl(std::move(input_fingerprint), crawl);
+    if (previous && previous->state == JobState::kFinished) {
+        return Status();  // The engine runs nothing: indexing the crawl would be wasted.
+    }
+    Result<std::unique_ptr<detail::CrawlJoinSource>> joined = join_crawl(args, std::move(input));
+    if (!joined.ok()) {
+        return joined.status();
+    }
+    join = joined->get();
+    input = std::move(joined).value();
+    return Status();
+}
+
+void report_crawl(const ScoreArgs& args,
+                  const detail::CrawlJoinSource& join,
+                  const RunSummary& summary) {
+    say("crawl: {} of {} pages matched{}", group_thousands(join.pages_matched()),
+        group_thousands(join.pages_read()), summary.resumed ? " in this run" : "");
+    logger()->info("crawl join file={} pages={} matched={} resumed={}", args.crawl,
+                   join.pages_read(), join.pages_matched(), summary.resumed);
 }
 
 }  // namespace
@@ -247,9 +360,20 @@ int run_score(const ScoreArgs& args) {
             fmt::format("--progress {} is not one of auto, bar, json, none", args.progress)));
     }
 
-    const std::optional<Checkpoint> resuming =
-        resumable_checkpoint(store->checkpoints(), job, args.restart);
-    BulkScorer engine(**source, scoring, store->sink(), store->checkpoints(), options);
+    std::optional<Checkpoint> previous =
+        previous_checkpoint(store->checkpoints(), job, args.restart);
+    std::string input_fingerprint = std::move(fingerprint).value();
+    std::unique_ptr<NodeSource> input = std::move(source).value();
+    detail::CrawlJoinSource* join = nullptr;
+    if (Status crawl = apply_crawl(args, job, previous, input, input_fingerprint, join);
+        !crawl.ok()) {
+        return usage_or_failure(crawl);
+    }
+    if (previous && previous->state == JobState::kFinished) {
+        previous.reset();
+    }
+    const std::optional<Checkpoint>& resuming = previous;
+    BulkScorer engine(*input, scoring, store->sink(), store->checkpoints(), options);
     const auto connection = engine.on_progress([&](const ProgressEvent& event) {
         // The started event comes once the engine has accepted the checkpoint.
         if (event.phase == ProgressPhase::kStarted && resuming) {
@@ -270,13 +394,16 @@ int run_score(const ScoreArgs& args) {
     std::error_code absolute_error;
     const fs::path absolute_input = fs::absolute(args.input, absolute_error);
     spec.input = absolute_error ? args.input : absolute_input.lexically_normal().string();
-    spec.input_fingerprint = std::move(fingerprint).value();
+    spec.input_fingerprint = std::move(input_fingerprint);
     spec.restart = args.restart;
     Result<RunSummary> summary = engine.run(spec);
     display->finish();
     watcher->reset();
     if (!summary.ok()) {
         return usage_or_failure(summary.status());
+    }
+    if (join != nullptr && !summary->already_finished) {
+        report_crawl(args, *join, *summary);
     }
     return report(args, job, *summary);
 }

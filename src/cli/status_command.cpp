@@ -4,10 +4,11 @@
 // counts, last checkpoint (time and position), input, first rejections, and the exact command
 // that resumes it when it is unfinished (or that it is finished).
 //
-// Limitation: a checkpoint records the input, the job and the scorer's configuration, not the
-// `--format`, `--rows-key` or `--config` flags `score` was given, so the printed command carries
-// none of them. `--format` matters only when it overrode what the file's name and header say; a
-// custom configuration is detected and named in a note, since its file cannot be.
+// Limitation: a checkpoint records the input, the job, the scorer's configuration and the crawl
+// of `--crawl` (in the input fingerprint), not the `--format`, `--rows-key` or `--config` flags
+// `score` was given, so the printed command carries `--crawl` but none of those. `--format` matters
+// only when it overrode what the file's name and header say; a custom configuration is detected and
+// named in a note, since its file cannot be.
 //
 // Thread safety: runs on the main thread only.
 
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -31,6 +33,7 @@
 #include "cli/commands.hpp"
 #include "cli/progress_display.hpp"
 #include "cli/shell_quote.hpp"
+#include "sources/crawl_join_source.hpp"
 
 namespace bulkscore::cli {
 namespace {
@@ -125,8 +128,11 @@ void print_resume(const StatusArgs& args, const Checkpoint& job) {
                    fingerprint.substr(0, fingerprint.find(' ')));
         return;
     }
-    fmt::print("  resume: bulkscore score {} --db {} --job {}\n", shell_quote_path(job.input),
-               shell_quote_path(args.db), shell_quote(job.job));
+    const std::optional<std::string> crawl = detail::crawl_path(job.input_fingerprint);
+    fmt::print("  resume: bulkscore score {} --db {}{} --job {}\n", shell_quote_path(job.input),
+               shell_quote_path(args.db),
+               crawl ? fmt::format(" --crawl {}", shell_quote_path(*crawl)) : std::string(),
+               shell_quote(job.job));
     if (job.state == JobState::kRunning) {
         // A running row is also what a killed process leaves behind: say when the command is safe.
         fmt::print("  note: run it once no process is scoring the job any more\n");
@@ -140,6 +146,10 @@ void print_resume(const StatusArgs& args, const Checkpoint& job) {
     if (!std::filesystem::exists(job.input, error)) {
         fmt::print("  note: the input is no longer at {}; the command needs it there, unchanged\n",
                    job.input);
+    }
+    if (crawl && !std::filesystem::exists(*crawl, error)) {
+        fmt::print("  note: the crawl is no longer at {}; the command needs it there, unchanged\n",
+                   *crawl);
     }
 }
 

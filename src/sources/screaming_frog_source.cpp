@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "sources/crawl_columns.hpp"
 #include "sources/csv_reader.hpp"
 #include "sources/record_assembler.hpp"
 #include "sources/source_factories.hpp"
@@ -28,67 +29,11 @@
 namespace bulkscore::detail {
 namespace {
 
-constexpr std::string_view kHtmlType = "text/html";
-
-struct SfColumns {
-    std::optional<std::size_t> address;
-    std::optional<std::size_t> content_type;
-    std::optional<std::size_t> status_code;
-    std::optional<std::size_t> clicks;
-    std::optional<std::size_t> impressions;
-    std::optional<std::size_t> ctr;
-    std::optional<std::size_t> position;
-    std::optional<std::size_t> word_count;
-    std::optional<std::size_t> unique_inlinks;
-    std::optional<std::size_t> inlinks;
-};
-
-SfColumns find_columns(const std::vector<std::string>& names) {
-    SfColumns columns;
-    const std::pair<std::string_view, std::optional<std::size_t> SfColumns::*> table[] = {
-        {"address", &SfColumns::address},
-        {"content type", &SfColumns::content_type},
-        {"status code", &SfColumns::status_code},
-        {"clicks", &SfColumns::clicks},
-        {"impressions", &SfColumns::impressions},
-        {"ctr", &SfColumns::ctr},
-        {"position", &SfColumns::position},
-        {"word count", &SfColumns::word_count},
-        {"unique inlinks", &SfColumns::unique_inlinks},
-        {"inlinks", &SfColumns::inlinks},
-    };
-    for (std::size_t column = 0; column < names.size(); ++column) {
-        const std::string name = normalise_column_name(names[column]);
-        for (const auto& [wanted, member] : table) {
-            if (name == wanted && !(columns.*member)) {
-                columns.*member = column;
-            }
-        }
-    }
-    return columns;
-}
-
-bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) noexcept {
-    if (text.size() < prefix.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        char c = text[i];
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-        if (c != prefix[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
 class ScreamingFrogSource final : public CsvFileSource {
 public:
     ScreamingFrogSource(std::unique_ptr<CsvReader> reader,
                         CsvHeader header,
-                        const SfColumns& columns,
+                        const CrawlColumns& columns,
                         DecimalStyle style)
         : CsvFileSource(std::move(reader), std::move(header)), columns_(columns), style_(style) {
         const std::vector<std::string>& names = this->header().names;
@@ -100,7 +45,7 @@ public:
         bind(columns.address, Field::kId);
         bind(columns.position, Field::kPosition);
         bind(columns.word_count, Field::kWordCount);
-        bind(columns.unique_inlinks ? columns.unique_inlinks : columns.inlinks, Field::kInlinks);
+        bind(columns.preferred_inlinks(), Field::kInlinks);
         clicks_name_ = names[*columns.clicks];
         impressions_name_ = names[*columns.impressions];
         if (columns.content_type) {
@@ -115,11 +60,6 @@ public:
     }
 
 private:
-    static std::string_view field_at(std::span<const std::string_view> fields,
-                                     std::optional<std::size_t> column) noexcept {
-        return column && *column < fields.size() ? fields[*column] : std::string_view();
-    }
-
     // Reads a Search Console count, where an empty cell means none.
     static FieldInput count_field(std::string_view text, std::string_view column) noexcept {
         if (!trim(text).empty()) {
@@ -136,25 +76,16 @@ private:
                               std::uint64_t ordinal,
                               std::uint64_t line,
                               NodeBatch& batch) const {
-        const std::string_view id = field_at(fields, columns_.address);
-        if (columns_.status_code) {
-            const std::string_view status = field_at(fields, columns_.status_code);
-            std::int64_t code = 0;
-            if (!parse_integer(trim(status), DecimalStyle::kPoint, code) || code != 200) {
-                append_rejection(batch, ordinal, line, id, status_code_name_,
-                                 RejectReason::kNotAPage, status);
-                return true;
-            }
+        const PageCheck check = check_crawl_page(fields, columns_);
+        if (check == PageCheck::kPage) {
+            return false;
         }
-        if (columns_.content_type) {
-            const std::string_view type = field_at(fields, columns_.content_type);
-            if (!starts_with_ignoring_case(trim(type), kHtmlType)) {
-                append_rejection(batch, ordinal, line, id, content_type_name_,
-                                 RejectReason::kNotAPage, type);
-                return true;
-            }
-        }
-        return false;
+        const bool bad_status = check == PageCheck::kBadStatus;
+        append_rejection(
+            batch, ordinal, line, field_at(fields, columns_.address),
+            bad_status ? status_code_name_ : content_type_name_, RejectReason::kNotAPage,
+            field_at(fields, bad_status ? columns_.status_code : columns_.content_type));
+        return true;
     }
 
     void convert_record(std::span<const std::string_view> fields,
@@ -177,7 +108,7 @@ private:
         }
     }
 
-    SfColumns columns_;
+    CrawlColumns columns_;
     DecimalStyle style_;
     std::vector<ColumnBinding> bindings_;
     std::string_view clicks_name_;
@@ -200,7 +131,7 @@ Result<std::unique_ptr<NodeSource>> open_screaming_frog_source(const SourceOptio
         return header.status();
     }
 
-    const SfColumns columns = find_columns(header->names);
+    const CrawlColumns columns = find_crawl_columns(header->names);
     std::vector<std::string_view> missing;
     const std::pair<std::string_view, std::optional<std::size_t>> required[] = {
         {"Address", columns.address},
