@@ -11,12 +11,19 @@
 #include <optional>
 #include <string>
 
+#include "bulkscore/status.hpp"
+
 namespace bulkscore::cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitCancelled = 130;
+
+/// The exit status of a command that reads results (`top`, `status`, `report`) and could not:
+/// a missing or foreign database, an unknown job or a bad argument is the user's to fix (2); a
+/// busy or broken database or server is a failure (1).
+int exit_code_for_read(const Status& status);
 
 struct ScoreArgs {
     std::string input;
@@ -38,6 +45,14 @@ struct ScoreArgs {
     bool restart = false;
     std::string config;  ///< `--config FILE`; empty for the defaults.
     bool no_count = false;
+
+    // A distributed run (`--pg URL`, instead of `--db` or `--out`): this process is one worker.
+    std::string pg;                         ///< The PostgreSQL server's URL.
+    std::string pg_schema = "bulkscore";    ///< `--schema`.
+    std::string worker_name;                ///< `--worker-name`; empty: HOST:PID.
+    std::uint64_t range_records = 100'000;  ///< `--range-records`.
+    std::uint64_t lease_s = 30;             ///< `--lease-s`.
+    std::uint32_t max_attempts = 3;         ///< `--max-attempts`.
 };
 
 struct TopArgs {
@@ -51,6 +66,8 @@ struct TopArgs {
 struct StatusArgs {
     std::string db;
     std::string job;  ///< Empty: every job.
+    std::string pg;   ///< `--pg URL`: the distributed jobs of a PostgreSQL schema instead.
+    std::string pg_schema = "bulkscore";
 };
 
 struct GenerateArgs {
@@ -67,8 +84,12 @@ struct ReportArgs {
 };
 
 int run_score(const ScoreArgs& args);
+/// `score --pg`: one worker of a distributed job (pg_score_command.cpp).
+int run_score_pg(const ScoreArgs& args);
 int run_top(const TopArgs& args);
 int run_status(const StatusArgs& args);
+/// `status --pg`: the distributed jobs of a PostgreSQL schema (pg_status_command.cpp).
+int run_status_pg(const StatusArgs& args);
 int run_generate(const GenerateArgs& args);
 int run_report(const ReportArgs& args);
 

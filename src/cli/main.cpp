@@ -31,8 +31,34 @@ void add_score(CLI::App& app, ScoreArgs& args) {
     CLI::Option* out = score->add_option(
         "--out", args.out,
         "Write CSV (or JSON Lines for .jsonl) to this file, rejections beside it");
+    CLI::Option* pg = score->add_option(
+        "--pg", args.pg,
+        "Work on the distributed job --job in this PostgreSQL server (postgresql://...): start "
+        "as many such processes as you like, on any machine");
     db->excludes(out);
+    db->excludes(pg);
     out->excludes(db);
+    out->excludes(pg);
+    pg->excludes(db);
+    pg->excludes(out);
+    score->add_option("--schema", args.pg_schema, "--pg: the schema of the tables")
+        ->capture_default_str();
+    score->add_option("--worker-name", args.worker_name, "--pg: this worker's name (HOST:PID)");
+    score
+        ->add_option("--range-records", args.range_records,
+                     "--pg: records per range, when this worker splits the input")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    score
+        ->add_option("--lease-s", args.lease_s,
+                     "--pg: seconds a range stays claimed without a renewal")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    score
+        ->add_option("--max-attempts", args.max_attempts,
+                     "--pg: claims of a range before it is set aside")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     score->add_option("--format", args.format, "Input format (auto: from the extension and header)")
         ->check(CLI::IsMember({"auto", "csv", "gsc", "gsc-api", "sf", "jsonl"}))
         ->capture_default_str();
@@ -75,10 +101,10 @@ void add_score(CLI::App& app, ScoreArgs& args) {
     score->add_option("--config", args.config, "Scorer configuration file (JSON)");
     score->add_flag("--no-count", args.no_count,
                     "Do not count the input first (percent and ETA stay unknown)");
-    // Exactly one of --db and --out; CLI11 reports it as a usage error.
-    score->callback([db, out] {
-        if (db->count() == 0 && out->count() == 0) {
-            throw CLI::RequiredError("--db or --out");
+    // Exactly one of --db, --out and --pg; CLI11 reports it as a usage error.
+    score->callback([db, out, pg] {
+        if (db->count() == 0 && out->count() == 0 && pg->count() == 0) {
+            throw CLI::RequiredError("--db, --out or --pg");
         }
     });
 }
@@ -100,8 +126,19 @@ void add_top(CLI::App& app, TopArgs& args) {
 
 void add_status(CLI::App& app, StatusArgs& args) {
     CLI::App* status = app.add_subcommand("status", "Show the jobs of a database");
-    status->add_option("--db", args.db, "The SQLite database")->required();
+    CLI::Option* db = status->add_option("--db", args.db, "The SQLite database");
+    CLI::Option* pg = status->add_option(
+        "--pg", args.pg, "The distributed jobs of this PostgreSQL server (postgresql://...)");
+    db->excludes(pg);
+    pg->excludes(db);
+    status->add_option("--schema", args.pg_schema, "--pg: the schema of the tables")
+        ->capture_default_str();
     status->add_option("--job", args.job, "Only this job");
+    status->callback([db, pg] {
+        if (db->count() == 0 && pg->count() == 0) {
+            throw CLI::RequiredError("--db or --pg");
+        }
+    });
 }
 
 void add_generate(CLI::App& app, GenerateArgs& args) {

@@ -25,19 +25,6 @@
 namespace bulkscore::cli {
 namespace {
 
-// Missing databases or jobs and bad arguments are the user's to fix (2); a busy or broken
-// database is a failure (1).
-int exit_code_for(const Status& status) {
-    switch (status.code()) {
-        case StatusCode::kNotFound:
-        case StatusCode::kInvalidArgument:
-        case StatusCode::kFailedPrecondition:
-            return kExitUsage;
-        default:
-            return kExitFailed;
-    }
-}
-
 // Writes `html` to a temporary file beside `out` and renames it over `out`.
 int write_report(const std::filesystem::path& out, const std::string& html) {
     const std::filesystem::path parent = out.has_parent_path() ? out.parent_path() : ".";
@@ -94,7 +81,7 @@ int run_report(const ReportArgs& args) {
     auto data = read_report_data(args.db, query);
     if (!data.ok()) {
         fmt::print(stderr, "bulkscore report: {}\n", data.status().message());
-        return exit_code_for(data.status());
+        return exit_code_for_read(data.status());
     }
     const std::string html = render_html_report(*data);
     if (const int code = write_report(args.out, html); code != kExitOk) {

@@ -30,6 +30,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress_display.hpp"
+#include "cli/score_common.hpp"
 #include "cli/shell_quote.hpp"
 #include "cli/signals.hpp"
 #include "sources/crawl_join_source.hpp"
@@ -38,26 +39,6 @@ namespace bulkscore::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-template <class... Args>
-void say(fmt::format_string<Args...> format, Args&&... args) {
-    fmt::print(stderr, "bulkscore: {}\n", fmt::format(format, std::forward<Args>(args)...));
-    std::fflush(stderr);
-}
-
-// The exit status for a status that stopped the command before the run.
-int usage_or_failure(const Status& status) {
-    say("error: {}", status.message());
-    switch (status.code()) {
-        case StatusCode::kInvalidArgument:
-        case StatusCode::kNotFound:
-        case StatusCode::kFailedPrecondition:
-        case StatusCode::kDataLoss:
-            return kExitUsage;
-        default:
-            return kExitFailed;
-    }
-}
 
 // The command that continues this job: what decides the job's identity and its scoring, and
 // never `--restart` (which would throw the finished part away).
@@ -83,25 +64,6 @@ std::string resume_command(const ScoreArgs& args) {
     add("--job", args.job);
     add_path("--config", args.config);
     return command;
-}
-
-std::string job_name(const ScoreArgs& args) {
-    if (!args.job.empty()) {
-        return args.job;
-    }
-    std::string stem = fs::path(args.input).stem().string();
-    return stem.empty() ? std::string("job") : stem;
-}
-
-Result<OpportunityScorer> make_scorer(const ScoreArgs& args) {
-    if (args.config.empty()) {
-        return OpportunityScorer();
-    }
-    Result<ScorerConfig> config = load_scorer_config(args.config);
-    if (!config.ok()) {
-        return config.status();
-    }
-    return OpportunityScorer::create(std::move(config).value());
 }
 
 // The sink and checkpoint store of the run: one SQLite store, or a file sink beside its
@@ -140,18 +102,6 @@ Result<Store> open_store(const ScoreArgs& args, const std::string& job) {
     store.file_checkpoints =
         std::make_unique<FileCheckpointStore>(FileCheckpointStore::path_for(args.out));
     return store;
-}
-
-BulkScorerOptions engine_options(const ScoreArgs& args) {
-    BulkScorerOptions options;
-    options.batch_size = args.batch_size;
-    options.worker_threads = args.workers;
-    options.batches_in_flight = args.in_flight;
-    options.async_nodes_in_flight = args.async_in_flight;
-    options.checkpoint_interval = std::chrono::milliseconds(args.checkpoint_interval_ms);
-    options.progress_interval = std::chrono::milliseconds(args.progress_interval_ms);
-    options.count_total = !args.no_count;
-    return options;
 }
 
 std::string where_results_are(const ScoreArgs& args, const std::string& job) {
@@ -321,29 +271,96 @@ void report_crawl(const ScoreArgs& args,
                    join.pages_read(), join.pages_matched(), summary.resumed);
 }
 
+Result<OpportunityScorer> make_scorer(const ScoreArgs& args) {
+    if (args.config.empty()) {
+        return OpportunityScorer();
+    }
+    Result<ScorerConfig> config = load_scorer_config(args.config);
+    if (!config.ok()) {
+        return config.status();
+    }
+    return OpportunityScorer::create(std::move(config).value());
+}
+
 }  // namespace
 
-int run_score(const ScoreArgs& args) {
+// The exit status for a status that stopped the command before the run.
+int usage_or_failure(const Status& status) {
+    say("error: {}", status.message());
+    switch (status.code()) {
+        case StatusCode::kInvalidArgument:
+        case StatusCode::kNotFound:
+        case StatusCode::kFailedPrecondition:
+        case StatusCode::kDataLoss:
+            return kExitUsage;
+        default:
+            return kExitFailed;
+    }
+}
+std::string job_name(const ScoreArgs& args) {
+    if (!args.job.empty()) {
+        return args.job;
+    }
+    std::string stem = fs::path(args.input).stem().string();
+    return stem.empty() ? std::string("job") : stem;
+}
+BulkScorerOptions engine_options(const ScoreArgs& args) {
+    BulkScorerOptions options;
+    options.batch_size = args.batch_size;
+    options.worker_threads = args.workers;
+    options.batches_in_flight = args.in_flight;
+    options.async_nodes_in_flight = args.async_in_flight;
+    options.checkpoint_interval = std::chrono::milliseconds(args.checkpoint_interval_ms);
+    options.progress_interval = std::chrono::milliseconds(args.progress_interval_ms);
+    options.count_total = !args.no_count;
+    return options;
+}
+
+Result<ScoreInputs> open_score_inputs(const ScoreArgs& args) {
     Result<InputFormat> format = parse_input_format(args.format);
     if (!format.ok()) {
-        return usage_or_failure(format.status());
+        return format.status();
     }
-    SourceOptions source_options;
-    source_options.path = args.input;
-    source_options.format = *format;
-    source_options.json_rows_key = args.json_rows_key;
-    Result<std::unique_ptr<NodeSource>> source = open_source(source_options);
+    SourceOptions options;
+    options.path = args.input;
+    options.format = *format;
+    options.json_rows_key = args.json_rows_key;
+    Result<std::unique_ptr<NodeSource>> source = open_source(options);
     if (!source.ok()) {
-        return usage_or_failure(source.status());
+        return source.status();
     }
     Result<OpportunityScorer> scorer = make_scorer(args);
     if (!scorer.ok()) {
-        return usage_or_failure(scorer.status());
+        return scorer.status();
     }
-    const OpportunityScoring scoring(std::move(scorer).value());
     Result<std::string> fingerprint = fingerprint_file(args.input);
     if (!fingerprint.ok()) {
-        return usage_or_failure(fingerprint.status());
+        return fingerprint.status();
+    }
+    return ScoreInputs{std::move(source).value(),
+                       std::make_unique<OpportunityScoring>(std::move(scorer).value()),
+                       std::move(fingerprint).value()};
+}
+
+std::string stored_input_path(const std::string& input) {
+    std::error_code error;
+    const fs::path absolute = fs::absolute(input, error);
+    return error ? input : absolute.lexically_normal().string();
+}
+
+int run_score(const ScoreArgs& args) {
+    if (!args.pg.empty()) {
+#if defined(BULKSCORE_WITH_POSTGRES)
+        return run_score_pg(args);
+#else
+        return usage_or_failure(failed_precondition_error(
+            "--pg: this bulkscore was built without the PostgreSQL store; install libpq "
+            "(scripts/install-deps --pg) and build it again"));
+#endif
+    }
+    Result<ScoreInputs> inputs = open_score_inputs(args);
+    if (!inputs.ok()) {
+        return usage_or_failure(inputs.status());
     }
     const BulkScorerOptions options = engine_options(args);
     if (Status valid = options.validate(); !valid.ok()) {
@@ -362,8 +379,8 @@ int run_score(const ScoreArgs& args) {
 
     std::optional<Checkpoint> previous =
         previous_checkpoint(store->checkpoints(), job, args.restart);
-    std::string input_fingerprint = std::move(fingerprint).value();
-    std::unique_ptr<NodeSource> input = std::move(source).value();
+    std::string input_fingerprint = std::move(inputs->fingerprint);
+    std::unique_ptr<NodeSource> input = std::move(inputs->source);
     detail::CrawlJoinSource* join = nullptr;
     if (Status crawl = apply_crawl(args, job, previous, input, input_fingerprint, join);
         !crawl.ok()) {
@@ -373,7 +390,7 @@ int run_score(const ScoreArgs& args) {
         previous.reset();
     }
     const std::optional<Checkpoint>& resuming = previous;
-    BulkScorer engine(*input, scoring, store->sink(), store->checkpoints(), options);
+    BulkScorer engine(*input, *inputs->scoring, store->sink(), store->checkpoints(), options);
     const auto connection = engine.on_progress([&](const ProgressEvent& event) {
         // The started event comes once the engine has accepted the checkpoint.
         if (event.phase == ProgressPhase::kStarted && resuming) {
@@ -390,10 +407,7 @@ int run_score(const ScoreArgs& args) {
 
     JobSpec spec;
     spec.job = job;
-    // Stored absolute, so that `status` prints a resume command that works from any directory.
-    std::error_code absolute_error;
-    const fs::path absolute_input = fs::absolute(args.input, absolute_error);
-    spec.input = absolute_error ? args.input : absolute_input.lexically_normal().string();
+    spec.input = stored_input_path(args.input);
     spec.input_fingerprint = std::move(input_fingerprint);
     spec.restart = args.restart;
     Result<RunSummary> summary = engine.run(spec);

@@ -40,19 +40,6 @@ namespace {
 
 constexpr std::size_t kRejectionsShown = 3;
 
-// Missing or foreign databases and unknown jobs are the user's to fix (2); a busy or broken
-// database is a failure (1).
-int exit_code_for(const Status& status) {
-    switch (status.code()) {
-        case StatusCode::kNotFound:
-        case StatusCode::kInvalidArgument:
-        case StatusCode::kFailedPrecondition:
-            return kExitUsage;
-        default:
-            return kExitFailed;
-    }
-}
-
 // ISO 8601 in UTC, to the second: "2024-05-01T12:00:00Z".
 std::string iso_time(std::int64_t unix_ms) {
     if (unix_ms <= 0) {
@@ -169,11 +156,32 @@ void print_job(const StatusArgs& args, const Checkpoint& job) {
 
 }  // namespace
 
+int exit_code_for_read(const Status& status) {
+    switch (status.code()) {
+        case StatusCode::kNotFound:
+        case StatusCode::kInvalidArgument:
+        case StatusCode::kFailedPrecondition:
+            return kExitUsage;
+        default:
+            return kExitFailed;
+    }
+}
+
 int run_status(const StatusArgs& args) {
+    if (!args.pg.empty()) {
+#if defined(BULKSCORE_WITH_POSTGRES)
+        return run_status_pg(args);
+#else
+        fmt::print(stderr,
+                   "bulkscore status: --pg: this bulkscore was built without the PostgreSQL "
+                   "store; install libpq (scripts/install-deps --pg) and build it again\n");
+        return kExitUsage;
+#endif
+    }
     auto jobs = read_jobs(args.db);
     if (!jobs.ok()) {
         fmt::print(stderr, "bulkscore status: {}\n", jobs.status().message());
-        return exit_code_for(jobs.status());
+        return exit_code_for_read(jobs.status());
     }
     if (!args.job.empty()) {
         std::string names;

@@ -36,19 +36,6 @@ namespace {
 constexpr std::array kActions = {Action::kFixCtr, Action::kPushToTop,  Action::kRefresh,
                                  Action::kExpand, Action::kBuildLinks, Action::kMonitor};
 
-// Missing or foreign databases and bad arguments are the user's to fix (2); a busy or broken
-// database is a failure (1).
-int exit_code_for(const Status& status) {
-    switch (status.code()) {
-        case StatusCode::kNotFound:
-        case StatusCode::kInvalidArgument:
-        case StatusCode::kFailedPrecondition:
-            return kExitUsage;
-        default:
-            return kExitFailed;
-    }
-}
-
 std::string action_names() {
     std::string names;
     for (Action action : kActions) {
@@ -215,7 +202,7 @@ int run_top(const TopArgs& args) {
     auto jobs = read_jobs(args.db);
     if (!jobs.ok()) {
         fmt::print(stderr, "bulkscore top: {}\n", jobs.status().message());
-        return exit_code_for(jobs.status());
+        return exit_code_for_read(jobs.status());
     }
     if (!args.job.empty()) {
         if (const int code = check_job(args, *jobs); code != kExitOk) {
@@ -228,7 +215,7 @@ int run_top(const TopArgs& args) {
     auto rows = read_top_scores(args.db, query);
     if (!rows.ok()) {
         fmt::print(stderr, "bulkscore top: {}\n", rows.status().message());
-        return exit_code_for(rows.status());
+        return exit_code_for_read(rows.status());
     }
     if (args.format == "csv") {
         print_csv(*rows);
