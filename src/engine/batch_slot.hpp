@@ -64,7 +64,8 @@ struct BatchSlot {
     /// failure messages recorded by concurrent retries. Empty on allocation failure.
     std::string_view store_message(std::string_view text) noexcept;
 
-    /// Empties the slot for reuse, keeping every buffer.
+    /// Empties the slot for reuse, keeping every buffer (and the results' elements, stale until
+    /// `prepare_for_scoring` sizes them and each try overwrites its own).
     void reset() noexcept;
 
 private:

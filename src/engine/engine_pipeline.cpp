@@ -186,10 +186,9 @@ void Engine::score_range(BatchSlot& slot, std::size_t begin, std::size_t end) no
 
 bool Engine::score_node(BatchSlot& slot, std::size_t index) noexcept {
     ScoreResult& result = slot.scored.results[index];
-    // Results are reused across batches; the scorer may leave these to the engine.
-    result.id = {};
-    result.url = {};
-    result.scorer_version = {};
+    // Results are reused across batches: every try starts from a fresh one (the scorer may
+    // leave the text fields to the engine, and the rest must not leak from an earlier node).
+    result = ScoreResult{};
     Status status;
     try {
         status = scorer_->score(slot.batch.nodes[index], result);
@@ -265,9 +264,7 @@ boost::asio::awaitable<void> Engine::score_node_async(BatchSlot& slot, std::size
     NodeOutcome& outcome = slot.outcomes[index];
     ScoreResult& result = slot.scored.results[index];
     for (;;) {
-        result.id = {};
-        result.url = {};
-        result.scorer_version = {};
+        result = ScoreResult{};  // A fresh result for every try, as in `score_node`.
         Status status;
         try {
             status =
