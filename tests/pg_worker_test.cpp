@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 //
 // Tests of distributed runs (`PgWorker`, `score --pg`, `status --pg`) against a real server (a
-// private cluster, tests/support/pg_cluster.hpp): workers in threads and in processes end with
-// exactly the rows of a single-process run; a worker SIGKILLed while it holds a range loses
-// nothing and its range is scored once; a worker that was merely slow past its lease finds the
-// range taken over and counts nothing; a range that keeps failing is set aside and retried by a
-// later worker. Each test works in a schema of its own.
+// private cluster, tests/support/pg_cluster.hpp): workers in threads (over a file's records or
+// a PostgreSQL table) and in processes end with exactly the rows of a single-process run; a worker
+// SIGKILLed while it holds a range loses nothing and its range is scored once; a worker that was
+// merely slow past its lease finds the range taken over and counts nothing; a range that keeps
+// failing is set aside and retried by a later worker. Each test works in a schema of its own.
 
 #include <algorithm>
 #include <atomic>
@@ -21,8 +21,10 @@
 
 #include "bulkscore/bulk_scorer.hpp"
 #include "bulkscore/memory_checkpoint_store.hpp"
+#include "bulkscore/node_source.hpp"
 #include "bulkscore/opportunity_scorer.hpp"
 #include "bulkscore/pg_job.hpp"
+#include "bulkscore/pg_source.hpp"
 #include "bulkscore/pg_store.hpp"
 #include "bulkscore/site_generator.hpp"
 #include "bulkscore/sqlite_store.hpp"
@@ -311,6 +313,118 @@ TEST_CASE("PgWorker: cancelling gives the range in hand back without counting an
     CHECK(summary->state == JobState::kFinished);
     require_same_scores(pg_scores(*url, schema, "site"), single_process_scores(site, "site"));
     require_consistent_job(*url, schema, "site", site.pages);
+}
+
+TEST_CASE("PgWorker: two workers split a PostgreSQL table and score it like a single process",
+          "[postgres][distributed]") {
+    const auto url = pg_url_or_skip();
+    if (!url) {
+        return;
+    }
+    PgTestSchema schema(*url, "table_input");
+    const SiteGeneratorOptions site{12'000, 9};
+    TempDir dir;
+    const auto csv = dir.path() / "site.csv";
+    REQUIRE_OK(write_site_csv(csv, site));
+
+    // The pages as a table of the native columns, loaded from the same CSV.
+    PgTestConnection raw(*url);
+    raw.exec(fmt::format("CREATE SCHEMA {}", schema.quoted()));
+    raw.exec(fmt::format(
+        "CREATE TABLE {}.pages(ord bigserial, id text PRIMARY KEY, url text, impressions bigint, "
+        "clicks bigint, "
+        "position double precision, search_volume bigint, difficulty double precision, "
+        "prev_clicks bigint, word_count bigint, inlinks bigint, days_since_update bigint)",
+        schema.quoted()));
+    const std::string text = read_file(csv);
+    const std::string header = text.substr(0, text.find('\n'));
+    raw.copy_in(fmt::format("COPY {}.pages({}) FROM STDIN WITH (FORMAT csv, HEADER true)",
+                            schema.quoted(), header),
+                text);
+
+    // In file order (`ord` numbers the rows as COPY read them), so that the single-process run
+    // over the file is the reference; the source ignores the `ord` column.
+    PgSourceOptions source_options;
+    source_options.url = *url;
+    source_options.query = fmt::format("SELECT * FROM {}.pages ORDER BY ord", schema.quoted());
+    const OpportunityScoring scorer;
+    std::vector<Status> errors(2);
+    std::vector<std::uint64_t> ranges(2);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < 2; ++i) {
+        threads.emplace_back([&, i] {
+            auto source = open_pg_source(source_options);
+            if (!source.ok()) {
+                errors[i] = source.status();
+                return;
+            }
+            PgWorker worker(*url, JobSpec{"site", "pages table", "pages-v1", false},
+                            worker_options(schema, fmt::format("t{}", i + 1)));
+            auto summary = worker.run(**source, scorer);
+            errors[i] = summary.status();
+            if (summary.ok()) {
+                ranges[i] = summary->ranges_done;
+                if (summary->state != JobState::kFinished) {
+                    errors[i] = summary->error;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    for (const Status& error : errors) {
+        INFO(error.message());
+        REQUIRE(error.ok());
+    }
+    CHECK(ranges[0] + ranges[1] == 8);  // ceil(12000 / 1500)
+
+    SourceOptions file_options;
+    file_options.path = csv;
+    auto file_source = open_source(file_options);
+    REQUIRE_OK(file_source);
+    TempDir single_dir;
+    const auto db = single_dir.path() / "single.db";
+    {
+        auto store = SqliteStore::open(db, "site");
+        REQUIRE_OK(store);
+        BulkScorer engine(**file_source, scorer, **store, **store);
+        auto summary = engine.run(JobSpec{"site", csv.string(), "file", false});
+        REQUIRE_OK(summary);
+        REQUIRE(summary->state == JobState::kFinished);
+    }
+    const std::vector<StoredScore> expected = sqlite_scores(db, "site");
+    require_same_scores(pg_scores(*url, schema, "site"), expected);
+    require_consistent_job(*url, schema, "site", site.pages);
+
+    SECTION("the CLI's workers split the same query (--query), into another schema") {
+        PgTestSchema out(*url, "table_input_cli");
+        std::vector<pid_t> workers;
+        for (const char* name : {"q1", "q2"}) {
+            workers.push_back(
+                crash::spawn_cli({"score", "--query", source_options.query, "--pg", *url,
+                                  "--schema", out.name(), "--job", "site", "--worker-name", name,
+                                  "--range-records", "1500", "--progress", "none"},
+                                 dir.path() / (std::string(name) + ".log")));
+        }
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            const auto log = dir.path() / fmt::format("q{}.log", i + 1);
+            const crash::ChildEnd end = crash::wait_child(workers[i], log);
+            INFO(crash::describe(end) << "\n" << crash::log_tail(log));
+            REQUIRE(end.code == 0);
+            REQUIRE(!end.signalled);
+        }
+        require_same_scores(pg_scores(*url, out, "site"), expected);
+        require_consistent_job(*url, out, "site", site.pages);
+        const ProcessResult status =
+            run_cli({"status", "--pg", *url, "--schema", out.name(), "--job", "site"});
+        CHECK_THAT(status.out, Catch::Contains("input postgresql query: SELECT * FROM"));
+    }
+    SECTION("--query without --pg is a usage error") {
+        const ProcessResult run = run_cli({"score", "--query", "SELECT 1", "--db", "x.db"});
+        CHECK(run.exit_code == 2);
+        CHECK_THAT(run.err, Catch::Contains("--query requires --pg"));
+    }
 }
 
 // --- Worker processes ----------------------------------------------------------------------------

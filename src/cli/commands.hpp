@@ -47,7 +47,8 @@ struct ScoreArgs {
     bool no_count = false;
 
     // A distributed run (`--pg URL`, instead of `--db` or `--out`): this process is one worker.
-    std::string pg;                         ///< The PostgreSQL server's URL.
+    std::string pg;     ///< The PostgreSQL server's URL.
+    std::string query;  ///< `--query SQL`: the rows of this query on `pg` instead of INPUT.
     std::string pg_schema = "bulkscore";    ///< `--schema`.
     std::string worker_name;                ///< `--worker-name`; empty: HOST:PID.
     std::uint64_t range_records = 100'000;  ///< `--range-records`.

@@ -25,8 +25,8 @@ constexpr const char* kVersion = "bulkscore 0.1.0";
 
 void add_score(CLI::App& app, ScoreArgs& args) {
     CLI::App* score = app.add_subcommand("score", "Score every page of an input file");
-    score->add_option("INPUT", args.input, "The export to score (CSV, JSON, JSON Lines)")
-        ->required();
+    CLI::Option* input =
+        score->add_option("INPUT", args.input, "The export to score (CSV, JSON, JSON Lines)");
     CLI::Option* db = score->add_option("--db", args.db, "Write to this SQLite database");
     CLI::Option* out = score->add_option(
         "--out", args.out,
@@ -41,6 +41,13 @@ void add_score(CLI::App& app, ScoreArgs& args) {
     out->excludes(pg);
     pg->excludes(db);
     pg->excludes(out);
+    CLI::Option* query = score->add_option(
+        "--query", args.query,
+        "--pg: score the rows of this SELECT on the --pg server instead of INPUT (columns named "
+        "as the native CSV's; ORDER BY a unique key)");
+    input->excludes(query);
+    query->excludes(input);
+    query->needs(pg);
     score->add_option("--schema", args.pg_schema, "--pg: the schema of the tables")
         ->capture_default_str();
     score->add_option("--worker-name", args.worker_name, "--pg: this worker's name (HOST:PID)");
@@ -102,7 +109,10 @@ void add_score(CLI::App& app, ScoreArgs& args) {
     score->add_flag("--no-count", args.no_count,
                     "Do not count the input first (percent and ETA stay unknown)");
     // Exactly one of --db, --out and --pg; CLI11 reports it as a usage error.
-    score->callback([db, out, pg] {
+    score->callback([input, query, db, out, pg] {
+        if (input->count() == 0 && query->count() == 0) {
+            throw CLI::RequiredError("INPUT");
+        }
         if (db->count() == 0 && out->count() == 0 && pg->count() == 0) {
             throw CLI::RequiredError("--db, --out or --pg");
         }

@@ -4,6 +4,9 @@
 // job J (pg_job.hpp). Start the same command on as many processes and machines as you like;
 // each exits once no range is left to claim and none is leased by another worker.
 //
+// With `--query SQL` instead of INPUT, the workers split and score the rows of a query on the
+// same server (each range runs the query again and skips to its start on the server).
+//
 // Limitation: `--crawl` is not available with `--pg` (every worker would index the crawl
 // itself); join the crawl in a single-process run instead.
 //
@@ -11,10 +14,12 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "bulkscore/pg_job.hpp"
+#include "bulkscore/pg_source.hpp"
 
 #include "cli/commands.hpp"
 #include "cli/pg_url.hpp"
@@ -26,10 +31,38 @@
 namespace bulkscore::cli {
 namespace {
 
+// How a job reading a query names its input in `jobs.input`, and the prefix that tells it
+// from a file's path (`status --pg` prints `--query` for it).
+constexpr std::string_view kQueryInput = "postgresql query: ";
+
+// The input and the scorer of a worker: the file of INPUT, or the rows of `--query` on the
+// `--pg` server. A query's fingerprint is its text: every worker must run the same query.
+Result<ScoreInputs> open_worker_inputs(const ScoreArgs& args) {
+    if (args.query.empty()) {
+        return open_score_inputs(args);
+    }
+    PgSourceOptions options;
+    options.url = args.pg;
+    options.query = args.query;
+    Result<std::unique_ptr<NodeSource>> source = open_pg_source(options);
+    if (!source.ok()) {
+        return source.status();
+    }
+    Result<std::unique_ptr<OpportunityScoring>> scoring = make_scoring(args);
+    if (!scoring.ok()) {
+        return scoring.status();
+    }
+    return ScoreInputs{std::move(source).value(), std::move(scoring).value(),
+                       fmt::format("{}{}", kQueryInput, args.query)};
+}
+
 // The command that starts another worker of the job (or continues it), without the password.
 std::string worker_command(const ScoreArgs& args) {
+    const std::string input = args.query.empty()
+                                  ? shell_quote_path(args.input)
+                                  : fmt::format("--query {}", shell_quote(args.query));
     std::string command =
-        fmt::format("bulkscore score {} --pg {} --job {}", shell_quote_path(args.input),
+        fmt::format("bulkscore score {} --pg {} --job {}", input,
                     shell_quote(without_password(args.pg)), shell_quote(args.job));
     if (args.pg_schema != "bulkscore") {
         command += fmt::format(" --schema {}", shell_quote(args.pg_schema));
@@ -109,7 +142,7 @@ int run_score_pg(const ScoreArgs& args) {
         return usage_or_failure(invalid_argument_error(
             "--crawl is not available with --pg; join the crawl in a run with --db or --out"));
     }
-    Result<ScoreInputs> inputs = open_score_inputs(args);
+    Result<ScoreInputs> inputs = open_worker_inputs(args);
     if (!inputs.ok()) {
         return usage_or_failure(inputs.status());
     }
@@ -121,7 +154,8 @@ int run_score_pg(const ScoreArgs& args) {
 
     JobSpec spec;
     spec.job = args.job;
-    spec.input = stored_input_path(args.input);
+    spec.input = args.query.empty() ? stored_input_path(args.input)
+                                    : fmt::format("{}{}", kQueryInput, args.query);
     spec.input_fingerprint = std::move(inputs->fingerprint);
     spec.restart = args.restart;
     PgWorker worker(args.pg, std::move(spec), worker_options(args));

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <ctime>
 #include <string>
+#include <string_view>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -71,9 +72,13 @@ void print_job(const StatusArgs& args, const PgJobStatus& status) {
         fmt::print("  first range set aside: {}\n", status.first_set_aside_reason);
     }
     if (job.state != JobState::kFinished) {
-        fmt::print("  another worker: bulkscore score {} --pg {} --job {}{}\n",
-                   shell_quote_path(job.input), shell_quote(without_password(args.pg)),
-                   shell_quote(job.job),
+        constexpr std::string_view kQueryInput = "postgresql query: ";
+        const std::string input =
+            std::string_view(job.input).starts_with(kQueryInput)
+                ? fmt::format("--query {}", shell_quote(job.input.substr(kQueryInput.size())))
+                : shell_quote_path(job.input);
+        fmt::print("  another worker: bulkscore score {} --pg {} --job {}{}\n", input,
+                   shell_quote(without_password(args.pg)), shell_quote(job.job),
                    args.pg_schema == "bulkscore"
                        ? std::string()
                        : fmt::format(" --schema {}", shell_quote(args.pg_schema)));

@@ -329,17 +329,24 @@ Result<ScoreInputs> open_score_inputs(const ScoreArgs& args) {
     if (!source.ok()) {
         return source.status();
     }
-    Result<OpportunityScorer> scorer = make_scorer(args);
-    if (!scorer.ok()) {
-        return scorer.status();
+    Result<std::unique_ptr<OpportunityScoring>> scoring = make_scoring(args);
+    if (!scoring.ok()) {
+        return scoring.status();
     }
     Result<std::string> fingerprint = fingerprint_file(args.input);
     if (!fingerprint.ok()) {
         return fingerprint.status();
     }
-    return ScoreInputs{std::move(source).value(),
-                       std::make_unique<OpportunityScoring>(std::move(scorer).value()),
+    return ScoreInputs{std::move(source).value(), std::move(scoring).value(),
                        std::move(fingerprint).value()};
+}
+
+Result<std::unique_ptr<OpportunityScoring>> make_scoring(const ScoreArgs& args) {
+    Result<OpportunityScorer> scorer = make_scorer(args);
+    if (!scorer.ok()) {
+        return scorer.status();
+    }
+    return std::make_unique<OpportunityScoring>(std::move(scorer).value());
 }
 
 std::string stored_input_path(const std::string& input) {

@@ -47,6 +47,9 @@ struct ScoreInputs {
 /// the input. Errors: as `open_source`, `load_scorer_config` and `fingerprint_file`.
 Result<ScoreInputs> open_score_inputs(const ScoreArgs& args);
 
+/// The scorer of `--config`, or the default one. Errors: as `load_scorer_config`.
+Result<std::unique_ptr<OpportunityScoring>> make_scoring(const ScoreArgs& args);
+
 /// `--job`, or the input's file name stem.
 std::string job_name(const ScoreArgs& args);
 
