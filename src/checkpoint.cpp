@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 //
 // The stored names of `JobState` ("running", "finished", "cancelled", "failed"), as written in
-// the `jobs` table, checkpoint files and `bulkscore status`.
+// the `jobs` table, checkpoint files and `bulkscore status`, and the clock of the timestamps.
 
 #include "bulkscore/checkpoint.hpp"
 
 #include <array>
+#include <chrono>
 #include <utility>
 
 namespace bulkscore {
@@ -36,6 +37,12 @@ std::optional<JobState> parse_job_state(std::string_view text) noexcept {
         }
     }
     return std::nullopt;
+}
+
+std::int64_t unix_ms_now() noexcept {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace bulkscore

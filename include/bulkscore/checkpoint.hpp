@@ -49,4 +49,8 @@ struct Checkpoint {
     std::string message;             ///< Why a failed job failed; empty otherwise.
 };
 
+/// Milliseconds since the Unix epoch, from the system clock: the clock of `Checkpoint`'s
+/// timestamps.
+std::int64_t unix_ms_now() noexcept;
+
 }  // namespace bulkscore

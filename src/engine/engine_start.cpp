@@ -18,11 +18,6 @@
 namespace bulkscore::detail {
 namespace {
 
-std::int64_t unix_ms_now() noexcept {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 std::uint64_t seed_from_clock() noexcept {
     return static_cast<std::uint64_t>(SteadyClock::now().time_since_epoch().count());
 }

@@ -24,18 +24,6 @@ using detail::PgConnection;
 
 constexpr std::chrono::seconds kConnectTimeout{10};
 
-std::uint64_t unsigned_at(const PGresult* result, int row, int column) {
-    if (PQgetisnull(result, row, column)) {
-        return 0;
-    }
-    return std::strtoull(PQgetvalue(result, row, column), nullptr, 10);
-}
-
-std::string text_at(const PGresult* result, int row, int column) {
-    return std::string(PQgetvalue(result, row, column),
-                       static_cast<std::size_t>(PQgetlength(result, row, column)));
-}
-
 // The jobs of `job_filter` ('' for all) that have ranges, with their range counts.
 Result<std::map<std::string, PgJobStatus>> read_ranges(PgConnection& connection,
                                                        const detail::PgJobSql& sql,
@@ -48,13 +36,13 @@ Result<std::map<std::string, PgJobStatus>> read_ranges(PgConnection& connection,
     std::map<std::string, PgJobStatus> jobs;
     for (int row = 0; row < PQntuples(result->get()); ++row) {
         PgJobStatus status;
-        status.ranges = unsigned_at(result->get(), row, 1);
-        status.ranges_done = unsigned_at(result->get(), row, 2);
-        status.ranges_leased = unsigned_at(result->get(), row, 3);
-        status.ranges_set_aside = unsigned_at(result->get(), row, 4);
-        status.range_records = unsigned_at(result->get(), row, 5);
-        status.first_set_aside_reason = text_at(result->get(), row, 6);
-        jobs.emplace(text_at(result->get(), row, 0), std::move(status));
+        status.ranges = detail::pg_unsigned_at(result->get(), row, 1);
+        status.ranges_done = detail::pg_unsigned_at(result->get(), row, 2);
+        status.ranges_leased = detail::pg_unsigned_at(result->get(), row, 3);
+        status.ranges_set_aside = detail::pg_unsigned_at(result->get(), row, 4);
+        status.range_records = detail::pg_unsigned_at(result->get(), row, 5);
+        status.first_set_aside_reason = detail::pg_text_at(result->get(), row, 6);
+        jobs.emplace(detail::pg_text_at(result->get(), row, 0), std::move(status));
     }
     return jobs;
 }
@@ -69,21 +57,24 @@ Status read_workers(PgConnection& connection,
         return result.status();
     }
     for (int row = 0; row < PQntuples(result->get()); ++row) {
-        const auto job = jobs.find(text_at(result->get(), row, 0));
+        const auto job = jobs.find(detail::pg_text_at(result->get(), row, 0));
         if (job == jobs.end()) {
             continue;
         }
         PgWorkerStatus worker;
-        worker.worker = text_at(result->get(), row, 1);
-        worker.ranges_done = unsigned_at(result->get(), row, 2);
-        worker.records_done = unsigned_at(result->get(), row, 3);
+        worker.worker = detail::pg_text_at(result->get(), row, 1);
+        worker.ranges_done = detail::pg_unsigned_at(result->get(), row, 2);
+        worker.records_done = detail::pg_unsigned_at(result->get(), row, 3);
         worker.working = !PQgetisnull(result->get(), row, 4);
         worker.active_range =
-            worker.working ? static_cast<std::int64_t>(unsigned_at(result->get(), row, 4)) : -1;
+            worker.working
+                ? static_cast<std::int64_t>(detail::pg_unsigned_at(result->get(), row, 4))
+                : -1;
         const double seconds = std::strtod(PQgetvalue(result->get(), row, 5), nullptr);
         worker.rate = seconds > 0 ? static_cast<double>(worker.records_done) / seconds : 0;
-        worker.last_done_at_ms = static_cast<std::int64_t>(unsigned_at(result->get(), row, 6));
-        const bool active = text_at(result->get(), row, 7) == "t";
+        worker.last_done_at_ms =
+            static_cast<std::int64_t>(detail::pg_unsigned_at(result->get(), row, 6));
+        const bool active = detail::pg_text_at(result->get(), row, 7) == "t";
         if (active) {
             job->second.rate += worker.rate;
         }

@@ -15,12 +15,6 @@
 namespace bulkscore::detail {
 namespace {
 
-std::int64_t unix_ms_now() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // Whether an UPDATE changed exactly one row.
 bool changed_one_row(const PgResult& result) {
     return std::string_view(PQcmdTuples(result.get())) == "1";

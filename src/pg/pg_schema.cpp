@@ -144,16 +144,16 @@ double double_at(const PGresult* result, int row, int column) {
     return value;
 }
 
-std::string text_at(const PGresult* result, int row, int column) {
+}  // namespace
+
+std::string pg_text_at(const PGresult* result, int row, int column) {
     return std::string(PQgetvalue(result, row, column),
                        static_cast<std::size_t>(PQgetlength(result, row, column)));
 }
 
-std::uint64_t unsigned_at(const PGresult* result, int row, int column) {
+std::uint64_t pg_unsigned_at(const PGresult* result, int row, int column) {
     return static_cast<std::uint64_t>(int_at(result, row, column));
 }
-
-}  // namespace
 
 Status ensure_pg_schema(PgConnection& connection,
                         std::string_view quoted_schema,
@@ -198,8 +198,8 @@ Result<Checkpoint> pg_checkpoint_from_row(const PGresult* result,
                                           int row,
                                           const PgConnection& connection) {
     Checkpoint checkpoint;
-    checkpoint.job = text_at(result, row, 0);
-    const std::string state = text_at(result, row, 1);
+    checkpoint.job = pg_text_at(result, row, 0);
+    const std::string state = pg_text_at(result, row, 1);
     const auto parsed = parse_job_state(state);
     if (!parsed) {
         return data_loss_error(fmt::format(
@@ -208,19 +208,19 @@ Result<Checkpoint> pg_checkpoint_from_row(const PGresult* result,
             connection.where(), checkpoint.job, state));
     }
     checkpoint.state = *parsed;
-    checkpoint.position.ordinal = unsigned_at(result, row, 2);
-    checkpoint.position.byte_offset = unsigned_at(result, row, 3);
-    checkpoint.position.line = unsigned_at(result, row, 4);
-    checkpoint.total = unsigned_at(result, row, 5);
-    checkpoint.scored = unsigned_at(result, row, 6);
-    checkpoint.rejected = unsigned_at(result, row, 7);
-    checkpoint.input = text_at(result, row, 8);
-    checkpoint.input_fingerprint = text_at(result, row, 9);
-    checkpoint.config_fingerprint = text_at(result, row, 10);
-    checkpoint.sink_state = text_at(result, row, 11);
+    checkpoint.position.ordinal = pg_unsigned_at(result, row, 2);
+    checkpoint.position.byte_offset = pg_unsigned_at(result, row, 3);
+    checkpoint.position.line = pg_unsigned_at(result, row, 4);
+    checkpoint.total = pg_unsigned_at(result, row, 5);
+    checkpoint.scored = pg_unsigned_at(result, row, 6);
+    checkpoint.rejected = pg_unsigned_at(result, row, 7);
+    checkpoint.input = pg_text_at(result, row, 8);
+    checkpoint.input_fingerprint = pg_text_at(result, row, 9);
+    checkpoint.config_fingerprint = pg_text_at(result, row, 10);
+    checkpoint.sink_state = pg_text_at(result, row, 11);
     checkpoint.started_at_ms = int_at(result, row, 12);
     checkpoint.updated_at_ms = int_at(result, row, 13);
-    checkpoint.message = text_at(result, row, 14);
+    checkpoint.message = pg_text_at(result, row, 14);
     return checkpoint;
 }
 
@@ -228,11 +228,11 @@ Result<StoredScore> pg_score_from_row(const PGresult* result,
                                       int row,
                                       const PgConnection& connection) {
     StoredScore score;
-    score.id = text_at(result, row, 0);
-    score.url = text_at(result, row, 1);
+    score.id = pg_text_at(result, row, 0);
+    score.url = pg_text_at(result, row, 1);
     score.score = double_at(result, row, 2);
     score.potential_clicks = double_at(result, row, 3);
-    const std::string action = text_at(result, row, 4);
+    const std::string action = pg_text_at(result, row, 4);
     const auto parsed = parse_action(action);
     if (!parsed) {
         return data_loss_error(fmt::format(
@@ -248,8 +248,8 @@ Result<StoredScore> pg_score_from_row(const PGresult* result,
     for (double* component : components) {
         *component = double_at(result, row, column++);
     }
-    score.scorer_version = text_at(result, row, 14);
-    score.job = text_at(result, row, 15);
+    score.scorer_version = pg_text_at(result, row, 14);
+    score.job = pg_text_at(result, row, 15);
     return score;
 }
 
@@ -257,12 +257,12 @@ Result<StoredRejection> pg_rejection_from_row(const PGresult* result,
                                               int row,
                                               const PgConnection& connection) {
     StoredRejection rejection;
-    rejection.job = text_at(result, row, 0);
-    rejection.ordinal = unsigned_at(result, row, 1);
-    rejection.line = unsigned_at(result, row, 2);
-    rejection.id = text_at(result, row, 3);
-    rejection.field = text_at(result, row, 4);
-    const std::string reason = text_at(result, row, 5);
+    rejection.job = pg_text_at(result, row, 0);
+    rejection.ordinal = pg_unsigned_at(result, row, 1);
+    rejection.line = pg_unsigned_at(result, row, 2);
+    rejection.id = pg_text_at(result, row, 3);
+    rejection.field = pg_text_at(result, row, 4);
+    const std::string reason = pg_text_at(result, row, 5);
     const auto parsed = parse_reject_reason(reason);
     if (!parsed) {
         return data_loss_error(fmt::format(
@@ -271,7 +271,7 @@ Result<StoredRejection> pg_rejection_from_row(const PGresult* result,
             connection.where(), rejection.ordinal, rejection.job, reason));
     }
     rejection.reason = *parsed;
-    rejection.message = text_at(result, row, 6);
+    rejection.message = pg_text_at(result, row, 6);
     return rejection;
 }
 

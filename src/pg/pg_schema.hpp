@@ -8,6 +8,7 @@
 
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,12 @@ Status ensure_pg_schema(PgConnection& connection,
 Status check_pg_schema(PgConnection& connection,
                        std::string_view quoted_schema,
                        std::string_view schema);
+
+/// The text of a cell (empty for NULL).
+std::string pg_text_at(const PGresult* result, int row, int column);
+
+/// A cell as an unsigned integer (0 for NULL).
+std::uint64_t pg_unsigned_at(const PGresult* result, int row, int column);
 
 /// Row `row` of a result selecting `kPgJobColumns`. `data_loss` for an unknown state.
 Result<Checkpoint> pg_checkpoint_from_row(const PGresult* result,
