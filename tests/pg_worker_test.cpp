@@ -20,7 +20,6 @@
 #include <fmt/format.h>
 
 #include "bulkscore/bulk_scorer.hpp"
-#include "bulkscore/memory_checkpoint_store.hpp"
 #include "bulkscore/node_source.hpp"
 #include "bulkscore/opportunity_scorer.hpp"
 #include "bulkscore/pg_job.hpp"

@@ -22,8 +22,6 @@ namespace {
 
 using detail::PgConnection;
 
-constexpr std::chrono::seconds kConnectTimeout{10};
-
 // The jobs of `job_filter` ('' for all) that have ranges, with their range counts.
 Result<std::map<std::string, PgJobStatus>> read_ranges(PgConnection& connection,
                                                        const detail::PgJobSql& sql,
@@ -84,13 +82,11 @@ Status read_workers(PgConnection& connection,
 }
 
 Status read_job_rows(PgConnection& connection,
-                     std::string_view quoted_schema,
+                     const detail::PgJobSql& sql,
                      std::map<std::string, PgJobStatus>& jobs) {
-    const std::string sql =
-        fmt::format("SELECT {} FROM {}.jobs WHERE job = $1", detail::kPgJobColumns, quoted_schema);
     for (auto& [name, status] : jobs) {
         const char* const params[] = {name.c_str()};
-        auto result = connection.query(sql.c_str(), params, "reading the job");
+        auto result = connection.query(sql.select_job.c_str(), params, "reading the job");
         if (!result.ok()) {
             return result.status();
         }
@@ -117,19 +113,15 @@ Status read_job_rows(PgConnection& connection,
 Result<std::vector<PgJobStatus>> read_pg_job_status(std::string_view url,
                                                     std::string_view schema,
                                                     std::string_view job) {
-    auto connection = PgConnection::open(url, kConnectTimeout);
-    if (!connection.ok()) {
-        return connection.status();
+    auto reader = detail::open_pg_reader(url, schema);
+    if (!reader.ok()) {
+        return reader.status();
     }
-    auto quoted = connection->quote_identifier(schema);
-    if (!quoted.ok()) {
-        return quoted.status();
-    }
-    BULKSCORE_RETURN_IF_ERROR(detail::check_pg_schema(*connection, *quoted, schema));
-    const detail::PgJobSql sql(*quoted);
+    PgConnection& connection = reader->connection;
+    const detail::PgJobSql sql(reader->quoted_schema);
     const std::string job_filter(job);
 
-    auto jobs = read_ranges(*connection, sql, job_filter);
+    auto jobs = read_ranges(connection, sql, job_filter);
     if (!jobs.ok()) {
         return jobs.status();
     }
@@ -137,10 +129,10 @@ Result<std::vector<PgJobStatus>> read_pg_job_status(std::string_view url,
         return not_found_error(fmt::format(
             "PostgreSQL server {}: schema \"{}\" has no distributed job \"{}\"; `bulkscore "
             "status --pg URL` without --job lists them",
-            connection->where(), schema, job));
+            connection.where(), schema, job));
     }
-    BULKSCORE_RETURN_IF_ERROR(read_workers(*connection, sql, job_filter, *jobs));
-    BULKSCORE_RETURN_IF_ERROR(read_job_rows(*connection, *quoted, *jobs));
+    BULKSCORE_RETURN_IF_ERROR(read_workers(connection, sql, job_filter, *jobs));
+    BULKSCORE_RETURN_IF_ERROR(read_job_rows(connection, sql, *jobs));
 
     std::vector<PgJobStatus> statuses;
     statuses.reserve(jobs->size());

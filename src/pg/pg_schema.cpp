@@ -178,6 +178,21 @@ Status ensure_pg_schema(PgConnection& connection,
     return status;
 }
 
+Result<PgReader> open_pg_reader(std::string_view url, std::string_view schema) {
+    // Reading is quick: a server that does not answer in this time is unavailable.
+    constexpr std::chrono::seconds kConnectTimeout{10};
+    auto connection = PgConnection::open(url, kConnectTimeout);
+    if (!connection.ok()) {
+        return connection.status();
+    }
+    auto quoted = connection->quote_identifier(schema);
+    if (!quoted.ok()) {
+        return quoted.status();
+    }
+    BULKSCORE_RETURN_IF_ERROR(check_pg_schema(*connection, *quoted, schema));
+    return PgReader{std::move(connection).value(), std::move(quoted).value()};
+}
+
 Status check_pg_schema(PgConnection& connection,
                        std::string_view quoted_schema,
                        std::string_view schema) {
@@ -285,8 +300,6 @@ namespace {
 
 using detail::PgConnection;
 
-constexpr std::chrono::seconds kReadConnectTimeout{10};
-
 // Every row that `sql_for(quoted schema)` selects from `schema` on `url`, decoded by
 // `convert`, over a connection of its own.
 template <class T, class SqlFor, class Convert>
@@ -296,17 +309,13 @@ Result<std::vector<T>> read_rows(std::string_view url,
                                  detail::PgParams params,
                                  std::string_view doing,
                                  Convert convert) {
-    auto connection = PgConnection::open(url, kReadConnectTimeout);
-    if (!connection.ok()) {
-        return connection.status();
+    auto reader = detail::open_pg_reader(url, schema);
+    if (!reader.ok()) {
+        return reader.status();
     }
-    auto quoted = connection->quote_identifier(schema);
-    if (!quoted.ok()) {
-        return quoted.status();
-    }
-    BULKSCORE_RETURN_IF_ERROR(detail::check_pg_schema(*connection, *quoted, schema));
-    const std::string sql = sql_for(*quoted);
-    auto result = connection->query(sql.c_str(), params, doing);
+    PgConnection& connection = reader->connection;
+    const std::string sql = sql_for(reader->quoted_schema);
+    auto result = connection.query(sql.c_str(), params, doing);
     if (!result.ok()) {
         return result.status();
     }
@@ -314,7 +323,7 @@ Result<std::vector<T>> read_rows(std::string_view url,
     const int count = PQntuples(result->get());
     rows.reserve(static_cast<std::size_t>(count));
     for (int row = 0; row < count; ++row) {
-        Result<T> value = convert(result->get(), row, *connection);
+        Result<T> value = convert(result->get(), row, connection);
         if (!value.ok()) {
             return value.status();
         }

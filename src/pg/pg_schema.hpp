@@ -48,6 +48,16 @@ Status check_pg_schema(PgConnection& connection,
                        std::string_view quoted_schema,
                        std::string_view schema);
 
+/// A read-only look at a schema: a connection of its own and the schema's quoted name.
+struct PgReader {
+    PgConnection connection;
+    std::string quoted_schema;
+};
+
+/// Connects to `url` for reading `schema`, checking that it holds bulkscore's tables. Errors: as
+/// `PgConnection::open`; `not_found` when the schema has no bulkscore tables.
+Result<PgReader> open_pg_reader(std::string_view url, std::string_view schema);
+
 /// The text of a cell (empty for NULL).
 std::string pg_text_at(const PGresult* result, int row, int column);
 
